@@ -1,0 +1,1 @@
+"""pointline: vendor market-data files to point-in-time-correct Delta Lake tables."""

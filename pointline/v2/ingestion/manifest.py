@@ -1,0 +1,11 @@
+"""Manifest identity helpers used by the pipeline."""
+
+from __future__ import annotations
+
+from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.storage.models import ManifestIdentity
+
+
+def build_manifest_identity(meta: BronzeFileMetadata) -> tuple[str, str, str, str]:
+    """(vendor, data_type, bronze_file_path, sha256) of ``meta``."""
+    return ManifestIdentity.from_meta(meta).as_tuple()
