@@ -6,6 +6,7 @@ implements them in its own package and is injected by the caller.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 import polars as pl
@@ -77,6 +78,47 @@ class QuarantineStore(Protocol):
     def append(self, table_name: str, df: pl.DataFrame, *, reason: str, file_id: int) -> None:
         """One log row per row of ``df`` (rejected for ``reason``, meant for ``table_name``).
 
-        An empty frame writes nothing; a retry of the same file does not duplicate rows.
+        Per-row detail columns, when ``df`` has them, refine the log row: ``_reject_reason``
+        (overrides ``reason`` where not null), ``_reject_field`` -> ``field_name`` and
+        ``_reject_value`` -> ``field_value``. ``row_json`` holds the whole row without them.
+        An empty frame writes nothing; a retry of the same file does not duplicate rows
+        (key: file_id, table_name, file_seq, rule_name).
+        """
+        ...
+
+
+@runtime_checkable
+class FileReplacingEventStore(EventStore, Protocol):
+    """An event store that can replace every row of one Bronze file in one atomic step.
+
+    The pipeline writes through :meth:`replace_file` whenever the store offers it, which makes
+    every retry and every ``force`` run idempotent: the new attempt's rows replace the old
+    attempt's rows in a single commit, and readers see either the old or the new rows.
+    """
+
+    def replace_file(
+        self,
+        table_name: str,
+        file_id: int,
+        data: pl.DataFrame | Iterable[pl.DataFrame],
+    ) -> None:
+        """Atomically replace all rows of ``file_id`` in ``table_name`` with ``data``.
+
+        ``data`` is one frame or an iterable of frames (streamed: memory is bounded by one
+        frame); an empty frame (or no frames) deletes the file's rows. Every row must carry
+        ``file_id``. Nothing changes when an exception is raised.
+        """
+        ...
+
+
+@runtime_checkable
+class FileReplacingQuarantineStore(QuarantineStore, Protocol):
+    """A quarantine store that can replace every log row of one Bronze file atomically."""
+
+    def replace_file(self, table_name: str, df: pl.DataFrame, *, reason: str, file_id: int) -> None:
+        """Atomically replace all ``validation_log`` rows of ``file_id`` with those of ``df``.
+
+        Same row mapping as :meth:`QuarantineStore.append`; an empty ``df`` deletes the file's
+        log rows (and creates no table when none exists).
         """
         ...

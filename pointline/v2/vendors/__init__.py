@@ -1,0 +1,1 @@
+"""Vendor plugs: one package per vendor, registered in :mod:`pointline.v2.vendors.registry`."""
