@@ -39,34 +39,8 @@ def _parts(text: pl.Expr) -> pl.Expr:
     return text.str.strip_chars().str.extract_groups(_DECIMAL_RE)
 
 
-def decimal_status(text: pl.Expr, *, scale: int) -> pl.Expr:
-    """Per value: null when it converts (or is null/empty), else the reason it cannot."""
-    value = decimal_to_fixed(text, scale=scale)
-    stripped = text.str.strip_chars()
-    present = stripped.is_not_null() & (stripped != "")
-    parts = _parts(text)
-    well_formed = parts.struct.field("1").is_not_null() & (
-        (parts.struct.field("2").str.len_chars() > 0)
-        | (parts.struct.field("3").fill_null("").str.len_chars() > 0)
-    )
-    return (
-        pl.when(~present)
-        .then(pl.lit(None, pl.Utf8))
-        .when(~well_formed)
-        .then(pl.lit(REASON_INVALID_DECIMAL))
-        .when(value.is_null())
-        .then(pl.lit(REASON_UNREPRESENTABLE))
-        .otherwise(pl.lit(None, pl.Utf8))
-    )
-
-
-def decimal_to_fixed(text: pl.Expr, *, scale: int) -> pl.Expr:
-    """Decimal text -> Int64 scaled by ``scale`` exactly; null when empty or not convertible.
-
-    Use :func:`decimal_status` (or :func:`convert_decimal_columns`) to tell a missing value
-    from one that could not be converted.
-    """
-    scale_exp = _scale_exponent(scale)
+def _slow_exact(text: pl.Expr, *, scale_exp: int) -> pl.Expr:
+    """Digit-by-digit conversion that also understands exponents (``1.5e-3``); slower."""
     parts = _parts(text)
     sign = parts.struct.field("1")
     int_part = parts.struct.field("2").fill_null("")
@@ -94,6 +68,77 @@ def decimal_to_fixed(text: pl.Expr, *, scale: int) -> pl.Expr:
     )
 
 
+def convert_series(text: pl.Series, *, scale: int) -> tuple[pl.Series, pl.Series]:
+    """Convert decimal text to fixed point exactly.
+
+    Returns:
+        ``(values, reasons)``: Int64 values scaled by ``scale`` (null where the text is
+        null/empty or does not convert) and, per value, null or the reason it did not convert
+        (``invalid_decimal`` or ``unrepresentable_decimal``).
+    """
+    scale_exp = _scale_exponent(scale)
+    if text.dtype != pl.Utf8:
+        text = text.cast(pl.Utf8)
+    if text.str.contains(r"\s").any():
+        text = text.str.strip_chars()
+    present = text.is_not_null() & (text != "")
+    # Fast path: Polars parses decimal text to Decimal exactly, but rounds digits beyond the
+    # scale, so values with a non-zero digit past the scale are caught by the regex below.
+    as_decimal = text.cast(pl.Decimal(38, scale_exp), strict=False)
+    # Anything at or past 10**(19 - scale_exp) cannot fit Int64 once scaled; null it before the
+    # multiplication so the Decimal arithmetic itself cannot overflow.
+    in_range = as_decimal.abs() < 10 ** (_INT64_DIGITS - scale_exp)
+    as_decimal = (
+        as_decimal.set(~in_range.fill_null(True), None) if not in_range.all() else as_decimal
+    )
+    values = (as_decimal * (10**scale_exp)).cast(pl.Int64, strict=False)
+    too_precise = text.str.contains(rf"\.\d{{{scale_exp}}}\d*[1-9]").fill_null(False)
+    values = values.set(too_precise, None) if too_precise.any() else values
+    has_exponent = text.str.contains("[eE]").fill_null(False)
+    if has_exponent.any():
+        exact = pl.select(_slow_exact(pl.lit(text), scale_exp=scale_exp)).to_series()
+        values = values.zip_with(~has_exponent, exact)
+    failed = present & values.is_null()
+    reasons = pl.Series(text.name, [None] * len(text), dtype=pl.Utf8)
+    if failed.any():
+        well_formed = text.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+        reasons = (
+            pl.select(
+                pl.when(~pl.lit(failed))
+                .then(pl.lit(None, pl.Utf8))
+                .when(pl.lit(well_formed))
+                .then(pl.lit(REASON_UNREPRESENTABLE))
+                .otherwise(pl.lit(REASON_INVALID_DECIMAL))
+            )
+            .to_series()
+            .alias(text.name)
+        )
+    return values.alias(text.name), reasons
+
+
+def decimal_to_fixed(text: pl.Expr, *, scale: int) -> pl.Expr:
+    """Expression form: decimal text -> Int64 scaled by ``scale``; null when not convertible.
+
+    Use :func:`decimal_status` (or :func:`convert_decimal_columns`) to tell a missing value
+    from one that could not be converted.
+    """
+    return text.map_batches(
+        lambda s: convert_series(s, scale=scale)[0], return_dtype=pl.Int64, is_elementwise=True
+    )
+
+
+def decimal_status(text: pl.Expr, *, scale: int) -> pl.Expr:
+    """Expression form: per value null when it converts (or is missing), else the reason."""
+    return text.map_batches(
+        lambda s: convert_series(s, scale=scale)[1], return_dtype=pl.Utf8, is_elementwise=True
+    )
+
+
+def _convert_to_struct(text: pl.Series, scale: int) -> pl.Series:
+    values, reasons = convert_series(text, scale=scale)
+    return pl.struct(values.alias("value"), reasons.alias("reason"), eager=True).alias(text.name)
+
+
 def convert_decimal_columns(
     frame: pl.LazyFrame | pl.DataFrame,
     columns: Mapping[str, int],
@@ -110,28 +155,25 @@ def convert_decimal_columns(
         that failed on each row (kept from the input when it already had them).
     """
     lf = frame.lazy()
-    names = list(columns)
-    if not names:
+    if not columns:
         return lf
+    names = list(columns)
     existing = set(lf.collect_schema().names())
-    status_exprs = [
-        decimal_status(pl.col(name), scale=scale).alias(f"__status_{i}")
-        for i, (name, scale) in enumerate(columns.items())
-    ]
-    lf = lf.with_columns(status_exprs)
-    reason = pl.coalesce([pl.col(f"__status_{i}") for i in range(len(names))])
-    field = pl.coalesce(
-        [
-            pl.when(pl.col(f"__status_{i}").is_not_null()).then(pl.lit(name))
-            for i, name in enumerate(names)
-        ]
+    tmp = {name: f"__conv_{i}" for i, name in enumerate(names)}
+    lf = lf.with_columns(
+        pl.col(name)
+        .map_batches(
+            lambda s, scale=scale: _convert_to_struct(s, scale),
+            return_dtype=pl.Struct({"value": pl.Int64, "reason": pl.Utf8}),
+            is_elementwise=True,
+        )
+        .alias(tmp[name])
+        for name, scale in columns.items()
     )
-    value = pl.coalesce(
-        [
-            pl.when(pl.col(f"__status_{i}").is_not_null()).then(pl.col(name).cast(pl.Utf8))
-            for i, name in enumerate(names)
-        ]
-    )
+    failed = {name: pl.col(tmp[name]).struct.field("reason").is_not_null() for name in names}
+    reason = pl.coalesce([pl.col(tmp[n]).struct.field("reason") for n in names])
+    field = pl.coalesce([pl.when(failed[n]).then(pl.lit(n)) for n in names])
+    value = pl.coalesce([pl.when(failed[n]).then(pl.col(n).cast(pl.Utf8)) for n in names])
     if REJECT_REASON in existing:
         reason = pl.coalesce([pl.col(REJECT_REASON), reason])
         field = pl.coalesce([pl.col(REJECT_FIELD), field])
@@ -140,5 +182,5 @@ def convert_decimal_columns(
         reason.alias(REJECT_REASON),
         field.alias(REJECT_FIELD),
         value.alias(REJECT_VALUE),
-        *[decimal_to_fixed(pl.col(n), scale=s).alias(n) for n, s in columns.items()],
-    ).drop([f"__status_{i}" for i in range(len(names))])
+        *[pl.col(tmp[n]).struct.field("value").alias(n) for n in names],
+    ).drop(list(tmp.values()))
