@@ -1,0 +1,154 @@
+"""The row-level steps of the pipeline, each a small function on a Polars frame.
+
+Every step keeps the rows in file order and never drops a row: a row that fails a step gets the
+reject columns (``_reject_reason``, ``_reject_field``, ``_reject_value``) set by the first step
+that rejects it, and the last step splits the frame into rows to write and rows to quarantine.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pointline.errors import SchemaMismatchError
+from pointline.schemas.types import TableSpec
+from pointline.v2 import dim_symbol
+from pointline.v2.fixed_point import REJECT_COLUMNS, REJECT_FIELD, REJECT_REASON, REJECT_VALUE
+from pointline.v2.ingestion import reasons
+from pointline.v2.ingestion.rules import sse_sequence_rule, table_rule
+from pointline.v2.ingestion.timezones import EXCHANGE_TIMEZONES, trading_date_expr
+
+DERIVED_COLUMNS = ("trading_date", "symbol_id", "file_id", "file_seq")
+PIT_COLUMNS = ("exchange", "exchange_symbol", "symbol_id", "valid_from_ts_us", "valid_until_ts_us")
+
+
+def ensure_reject_columns(df: pl.DataFrame) -> pl.DataFrame:
+    """Add the (null) reject columns a parser did not provide."""
+    missing = [pl.lit(None, pl.Utf8).alias(c) for c in REJECT_COLUMNS if c not in df.columns]
+    return df.with_columns(missing) if missing else df
+
+
+def check_parsed_columns(df: pl.DataFrame, spec: TableSpec, *, source: str) -> None:
+    """The parser must return the table's required columns (except the derived ones) and no
+    column the table does not know."""
+    known = set(spec.columns()) | set(REJECT_COLUMNS)
+    required = [c for c in spec.required_columns() if c not in DERIVED_COLUMNS]
+    missing = [c for c in required if c not in df.columns]
+    unexpected = [c for c in df.columns if c not in known]
+    if missing or unexpected:
+        raise SchemaMismatchError(
+            f"{source}: parsed rows do not fit table {spec.name!r}: "
+            f"missing columns {missing}, unexpected columns {unexpected}"
+        )
+
+
+def assign_lineage(df: pl.DataFrame, *, file_id: int, seq_start: int) -> pl.DataFrame:
+    """Set ``file_id``; number rows from ``seq_start`` unless the parser gave ``file_seq``."""
+    lineage = [pl.lit(file_id, pl.Int64).alias("file_id")]
+    if "file_seq" not in df.columns:
+        numbers = pl.int_range(seq_start, seq_start + df.height, dtype=pl.Int64)
+        lineage.append(numbers.alias("file_seq"))
+    return df.with_columns(lineage)
+
+
+def add_missing_nullable(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """Add the nullable columns the parser omitted, as nulls of their dtype."""
+    missing = [
+        pl.lit(None, col.dtype).alias(col.name)
+        for col in spec.column_specs
+        if col.nullable and col.name not in df.columns
+    ]
+    return df.with_columns(missing) if missing else df
+
+
+def _flag(condition: pl.Expr, reason: str, field: pl.Expr, value: pl.Expr) -> list[pl.Expr]:
+    new = pl.col(REJECT_REASON).is_null() & condition.fill_null(False)
+    return [
+        pl.when(new).then(pl.lit(reason)).otherwise(pl.col(REJECT_REASON)).alias(REJECT_REASON),
+        pl.when(new).then(field).otherwise(pl.col(REJECT_FIELD)).alias(REJECT_FIELD),
+        pl.when(new).then(value).otherwise(pl.col(REJECT_VALUE)).alias(REJECT_VALUE),
+    ]
+
+
+def derive_trading_date(df: pl.DataFrame) -> pl.DataFrame:
+    """Set ``trading_date`` in the exchange's time zone; rows of an exchange with no known time
+    zone are rejected as ``unknown_exchange``."""
+    exchanges = df.get_column("exchange").drop_nulls().unique().to_list()
+    known = [name for name in exchanges if name in EXCHANGE_TIMEZONES]
+    df = df.with_columns(trading_date_expr(known).alias("trading_date"))
+    unknown = pl.col("exchange").is_not_null() & ~pl.col("exchange").is_in(known)
+    return df.with_columns(
+        _flag(unknown, reasons.UNKNOWN_EXCHANGE, pl.lit("exchange"), pl.col("exchange"))
+    )
+
+
+def apply_row_rules(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
+    """SSE sequence fields, then required columns, then the table's value rule."""
+    sequence = sse_sequence_rule(spec.name)
+    if sequence is not None:
+        reason, failing = sequence
+        df = df.with_columns(_flag(failing, reason, pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8)))
+    required = [c for c in spec.required_columns() if c not in ("symbol_id", "trading_date")]
+    if required:
+        first_null = pl.coalesce([pl.when(pl.col(c).is_null()).then(pl.lit(c)) for c in required])
+        df = df.with_columns(
+            _flag(first_null.is_not_null(), reasons.NULL_REQUIRED_COLUMN, first_null, pl.lit(None))
+        )
+    rule = table_rule(spec.name)
+    if rule is not None:
+        reason, failing = rule
+        df = df.with_columns(_flag(failing, reason, pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8)))
+    return df
+
+
+def resolve_symbols(df: pl.DataFrame, dim: pl.DataFrame) -> pl.DataFrame:
+    """Point-in-time ``symbol_id``: the dim_symbol row of (exchange, symbol) whose window holds
+    ``ts_event_us``; rows without coverage are rejected as ``missing_pit_symbol_coverage``."""
+    resolved = dim_symbol.resolve_symbol_ids(df.drop("symbol_id", strict=False), dim)
+    return resolved.with_columns(
+        _flag(
+            pl.col("symbol_id").is_null(),
+            reasons.MISSING_PIT_SYMBOL_COVERAGE,
+            pl.lit("symbol"),
+            pl.col("symbol"),
+        )
+    )
+
+
+def split_rows(df: pl.DataFrame, spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows to write, normalised to the spec; rows to quarantine, with every column kept)."""
+    rejected_mask = pl.col(REJECT_REASON).is_not_null()
+    valid = df.filter(~rejected_mask).select(
+        pl.col(c.name).cast(c.dtype) for c in spec.column_specs
+    )
+    ordered = [c for c in spec.columns() if c in df.columns]
+    extra = [c for c in df.columns if c not in ordered]
+    rejected = df.filter(rejected_mask).select(ordered + extra)
+    return valid, rejected
+
+
+def prepare_chunk(
+    df: pl.DataFrame,
+    spec: TableSpec,
+    *,
+    file_id: int,
+    seq_start: int,
+    dim: pl.DataFrame,
+    source: str,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """All row steps on one parsed chunk: (valid rows, rejected rows)."""
+    check_parsed_columns(df, spec, source=source)
+    df = ensure_reject_columns(df)
+    df = assign_lineage(df, file_id=file_id, seq_start=seq_start)
+    df = add_missing_nullable(df, spec)
+    df = derive_trading_date(df)
+    df = apply_row_rules(df, spec)
+    df = resolve_symbols(df, dim)
+    return split_rows(df, spec)
+
+
+def pit_view(dim: pl.DataFrame) -> pl.DataFrame:
+    """The dim_symbol columns the point-in-time lookup needs."""
+    missing = [c for c in PIT_COLUMNS if c not in dim.columns]
+    if missing:
+        raise SchemaMismatchError(f"dim_symbol frame lacks the PIT columns {missing}")
+    return dim.select(PIT_COLUMNS)
