@@ -1,0 +1,104 @@
+"""Bronze files on disk: find them and describe them as :class:`BronzeFileMetadata`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from pointline.errors import LayoutError
+from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.vendors.registry import recognise
+
+_HASH_BLOCK = 1 << 20
+_EXPECTED_LAYOUT = (
+    "<vendor>/exchange=<e>/type=<data_type>/date=<YYYY-MM-DD>/symbol=<s>/<file> or a Tardis file "
+    "name <exchange>_<data_type>_<YYYY-MM-DD>_<symbol>.csv.gz"
+)
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of the file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def bronze_relative_path(path: Path, bronze_root: Path) -> str:
+    """The path relative to the Bronze root (posix) when it lies inside it, else absolute."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(bronze_root.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def describe_file(
+    path: str | Path,
+    *,
+    bronze_root: Path,
+    vendor: str | None = None,
+    data_type: str | None = None,
+) -> BronzeFileMetadata:
+    """Metadata of one Bronze file, inferring what the caller did not pass from its path.
+
+    Raises:
+        FileNotFoundError: the path is not a file.
+        LayoutError: vendor or data type can be neither inferred nor were given.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Bronze file not found: {path}")
+    location = recognise(path, vendor=vendor)
+    vendor = vendor or (location.vendor if location else None)
+    data_type = data_type or (location.data_type if location else None)
+    if vendor is None or data_type is None:
+        raise LayoutError(
+            f"cannot tell the vendor and data type of {path}: its path is neither "
+            f"{_EXPECTED_LAYOUT}; pass vendor= and data_type= explicitly"
+        )
+    stat = path.stat()
+    extra: dict[str, str] = {"path": str(path.resolve())}
+    if location is not None:
+        extra.update(location.extra)
+        if location.exchange:
+            extra["exchange"] = location.exchange
+        if location.symbol:
+            extra["symbol"] = location.symbol
+    return BronzeFileMetadata(
+        vendor=vendor,
+        data_type=data_type,
+        bronze_file_path=bronze_relative_path(path, bronze_root),
+        file_size_bytes=stat.st_size,
+        last_modified_ts=stat.st_mtime_ns // 1_000,
+        sha256=sha256_of(path),
+        date=location.date if location else None,
+        extra=extra,
+    )
+
+
+def find_files(paths_or_dirs: Iterable[str | Path], *, follow_symlinks: bool = False) -> list[Path]:
+    """Files named directly, plus every recognised Bronze file below the directories named.
+
+    Directories are walked in sorted order (deterministic); files below them that no vendor
+    recognises (ledgers, notes) are left out, while a file named directly is always kept.
+    A directory symlink is not followed unless ``follow_symlinks``.
+    """
+    found: list[Path] = []
+    for item in paths_or_dirs:
+        path = Path(item)
+        if path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=follow_symlinks):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    candidate = Path(dirpath) / name
+                    if not name.startswith(".") and recognise(candidate) is not None:
+                        found.append(candidate)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or directory: {path}")
+    return found

@@ -1,0 +1,272 @@
+"""``Lake``: one object that wires the Delta stores, the vendors and the pipeline for a root.
+
+Layout: ``<root>/bronze/...`` holds vendor files, ``<root>/silver/<table>`` the Delta tables.
+Nothing is created until something is written. Everything here is also reachable through the
+lower-level API (the stores in :mod:`pointline.v2.storage.delta` and
+:func:`pointline.v2.ingestion.pipeline.ingest_file`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+
+from pointline.schemas.registry import get_table_spec, list_table_specs
+from pointline.schemas.types import INGEST_STATUS_PENDING
+from pointline.v2 import dim_symbol
+from pointline.v2.bronze import describe_file, find_files
+from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.ingestion.pipeline import Parsed, ingest_file
+from pointline.v2.storage.delta import (
+    DeltaDimensionStore,
+    DeltaEventStore,
+    DeltaManifestStore,
+    DeltaQuarantineStore,
+)
+from pointline.v2.storage.delta.layout import LakeLayout
+from pointline.v2.vendors.registry import get_vendor
+
+DEFAULT_CHUNK_ROWS = 1_000_000
+# Files bigger than this (on disk) are parsed in chunks of ``chunk_rows`` rows.
+DEFAULT_STREAM_THRESHOLD_BYTES = 64 * 1024 * 1024
+
+
+class Lake:
+    """A pointline lake at ``root``.
+
+    Args:
+        root: the lake directory (created on first write).
+        chunk_rows: rows per chunk when a big file is parsed in chunks.
+        stream_threshold_bytes: files larger than this on disk are parsed in chunks.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        stream_threshold_bytes: int = DEFAULT_STREAM_THRESHOLD_BYTES,
+    ) -> None:
+        self.root = Path(root)
+        self.layout = LakeLayout(self.root)
+        self.chunk_rows = chunk_rows
+        self.stream_threshold_bytes = stream_threshold_bytes
+
+    def __repr__(self) -> str:
+        return f"Lake({str(self.root)!r})"
+
+    @property
+    def bronze_root(self) -> Path:
+        return Path(self.layout.bronze_root)
+
+    @property
+    def silver_root(self) -> Path:
+        return Path(self.layout.silver_root)
+
+    # -- the stores --------------------------------------------------------------------------
+    @cached_property
+    def manifest_store(self) -> DeltaManifestStore:
+        return DeltaManifestStore(self.layout.table_path("ingest_manifest"))
+
+    @cached_property
+    def event_store(self) -> DeltaEventStore:
+        return DeltaEventStore(silver_root=self.silver_root)
+
+    @cached_property
+    def dimension_store(self) -> DeltaDimensionStore:
+        return DeltaDimensionStore(silver_root=self.silver_root)
+
+    @cached_property
+    def quarantine_store(self) -> DeltaQuarantineStore:
+        return DeltaQuarantineStore(silver_root=self.silver_root)
+
+    # -- symbols -----------------------------------------------------------------------------
+    def upsert_symbols(
+        self,
+        snapshot: pl.DataFrame,
+        effective_ts_us: int,
+        *,
+        delistings: pl.DataFrame | None = None,
+    ) -> int:
+        """SCD2-upsert a full symbol snapshot (per exchange) into dim_symbol.
+
+        Returns:
+            The new dim_symbol version. A concurrent upsert that committed first makes this one
+            fail with a "version mismatch" ``ValueError`` instead of losing either update.
+        """
+        version = self.dimension_store.current_version()
+        current = self.dimension_store.load_dim_symbol()
+        if current.is_empty() and delistings is None:
+            updated = dim_symbol.bootstrap(snapshot, effective_ts_us)
+        else:
+            updated = dim_symbol.upsert(current, snapshot, effective_ts_us, delistings=delistings)
+        return self.dimension_store.save_dim_symbol(updated, expected_version=version)
+
+    def symbols(self) -> pl.DataFrame:
+        """The dim_symbol table."""
+        return self.dimension_store.load_dim_symbol()
+
+    # -- ingestion ---------------------------------------------------------------------------
+    def describe(
+        self, path: str | Path, *, vendor: str | None = None, data_type: str | None = None
+    ) -> BronzeFileMetadata:
+        """The metadata ``ingest_file`` would use for ``path``."""
+        return describe_file(path, bronze_root=self.bronze_root, vendor=vendor, data_type=data_type)
+
+    def _parser_for(self, meta: BronzeFileMetadata):
+        vendor = get_vendor(meta.vendor)
+        if meta.file_size_bytes > self.stream_threshold_bytes:
+            chunked = vendor.chunked_parser(meta)
+            if chunked is not None:
+                chunk_rows = self.chunk_rows
+
+                def parse_in_chunks(m: BronzeFileMetadata) -> Parsed:
+                    return chunked(m, chunk_rows)
+
+                return parse_in_chunks
+        return vendor.parser(meta)
+
+    def _ingest_meta(
+        self,
+        meta: BronzeFileMetadata,
+        *,
+        dim: pl.DataFrame | None,
+        force: bool,
+        dry_run: bool,
+    ) -> IngestionResult:
+        return ingest_file(
+            meta,
+            parser=self._parser_for(meta),
+            manifest_repo=self.manifest_store,
+            writer=self.event_store,
+            dim_symbol_df=dim,
+            dimension_store=self.dimension_store,
+            quarantine_store=self.quarantine_store,
+            force=force,
+            dry_run=dry_run,
+        )
+
+    def ingest_file(
+        self,
+        path: str | Path,
+        *,
+        vendor: str | None = None,
+        data_type: str | None = None,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> IngestionResult:
+        """Ingest one Bronze file (vendor, data type, exchange, symbol and date inferred from its
+        path unless given). Rerunning a successful file is a skip (``skipped=True``)."""
+        meta = self.describe(path, vendor=vendor, data_type=data_type)
+        return self._ingest_meta(meta, dim=None, force=force, dry_run=dry_run)
+
+    def ingest(
+        self,
+        paths_or_dirs: str | Path | Iterable[str | Path],
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+    ) -> list[IngestionResult]:
+        """Ingest many files: files named directly and every recognised Bronze file below the
+        directories named (walked in sorted order). One result per file, as ``ingest_file``."""
+        if isinstance(paths_or_dirs, str | Path):
+            paths_or_dirs = [paths_or_dirs]
+        files = find_files(paths_or_dirs)
+        if not files:
+            return []
+        dim = self.dimension_store.load_dim_symbol()
+        return [
+            self._ingest_meta(self.describe(path), dim=dim, force=force, dry_run=dry_run)
+            for path in files
+        ]
+
+    def import_quant360_archives(self, source_dir: str | Path) -> list[BronzeFileMetadata]:
+        """Quant360 7z archives in ``source_dir`` -> per-symbol ``.csv.gz`` Bronze files under
+        ``<root>/bronze/quant360/...`` (restart-safe; finished archives are skipped)."""
+        from pointline.v2.vendors.quant360.upstream import import_archives
+
+        return import_archives(Path(source_dir), self.bronze_root).files
+
+    # -- reading -----------------------------------------------------------------------------
+    def manifest(self) -> pl.DataFrame:
+        """Every ingest_manifest row, by file_id."""
+        return self.manifest_store.read()
+
+    def quarantine(self, file_id: int | None = None) -> pl.DataFrame:
+        """validation_log rows (of one file when ``file_id`` is given)."""
+        return self.quarantine_store.read(file_id=file_id)
+
+    def scan(
+        self,
+        table: str,
+        *,
+        exchange: str | Sequence[str] | None = None,
+        symbols: str | Sequence[str] | None = None,
+        start: datetime.date | int | None = None,
+        end: datetime.date | int | None = None,
+    ) -> pl.LazyFrame:
+        """Silver rows of ``table`` in its tie-break order.
+
+        ``exchange`` and date bounds prune (exchange, trading_date) partitions. ``start``/``end``
+        given as dates bound ``trading_date`` inclusively on both ends; given as integers they
+        bound ``ts_event_us`` as ``start <= ts < end``. Rows of files whose ingestion has not
+        completed (manifest ``pending``) are not returned.
+
+        Raises:
+            ValueError: ``table`` is not an event table; the message lists the known ones.
+        """
+        known = [name for name in list_table_specs() if get_table_spec(name).kind == "event"]
+        if table not in known:
+            raise ValueError(f"unknown table {table!r}; known tables: {known}")
+        spec = get_table_spec(table)
+        path = Path(self.layout.table_path(table))
+        if not (path / "_delta_log").is_dir():
+            return pl.LazyFrame(schema=spec.to_polars())
+        lf = pl.scan_delta(str(path))
+        lf = lf.filter(_scan_filters(exchange=exchange, symbols=symbols, start=start, end=end))
+        pending = self.manifest_store.read().filter(pl.col("status") == INGEST_STATUS_PENDING)
+        if pending.height:
+            lf = lf.filter(~pl.col("file_id").is_in(pending.get_column("file_id").implode()))
+        return lf.select(spec.columns()).sort(list(spec.tie_break_keys))
+
+
+def _as_list(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+_US_PER_DAY = 86_400_000_000
+
+
+def _scan_filters(
+    *,
+    exchange: str | Sequence[str] | None,
+    symbols: str | Sequence[str] | None,
+    start: datetime.date | int | None,
+    end: datetime.date | int | None,
+) -> pl.Expr:
+    conditions: list[pl.Expr] = [pl.lit(True)]
+    if exchange is not None:
+        conditions.append(pl.col("exchange").is_in(_as_list(exchange)))
+    if symbols is not None:
+        conditions.append(pl.col("symbol").is_in(_as_list(symbols)))
+    for bound, is_start in ((start, True), (end, False)):
+        if bound is None:
+            continue
+        if isinstance(bound, datetime.datetime):
+            raise TypeError("start/end take a datetime.date or integer microseconds, not datetime")
+        if isinstance(bound, datetime.date):
+            op = pl.col("trading_date") >= bound if is_start else pl.col("trading_date") <= bound
+            conditions.append(op)
+            continue
+        ts = pl.col("ts_event_us")
+        conditions.append(ts >= bound if is_start else ts < bound)
+        # Prune partitions too: a local trading date is within a day of the UTC date.
+        day = datetime.date(1970, 1, 1) + datetime.timedelta(days=bound // _US_PER_DAY)
+        margin = datetime.timedelta(days=1)
+        date_col = pl.col("trading_date")
+        conditions.append(date_col >= day - margin if is_start else date_col <= day + margin)
+    return pl.all_horizontal(conditions)
