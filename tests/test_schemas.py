@@ -75,10 +75,14 @@ def test_control_and_dimension_keys():
         "file_hash",
     )
     dim = get_table_spec("dim_symbol")
-    assert dim.business_keys == dim.tie_break_keys == (
-        "exchange",
-        "exchange_symbol",
-        "valid_from_ts_us",
+    assert (
+        dim.business_keys
+        == dim.tie_break_keys
+        == (
+            "exchange",
+            "exchange_symbol",
+            "valid_from_ts_us",
+        )
     )
     assert INGEST_STATUS_VALUES == ("pending", "success", "failed", "quarantined")
 
