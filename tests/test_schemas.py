@@ -33,7 +33,7 @@ def test_registry_lists_every_table_sorted():
 
 
 def test_unknown_table_lists_known_names():
-    with pytest.raises(KeyError, match="known tables: .*'trades'"):
+    with pytest.raises(KeyError, match=r"known tables: .*'trades'"):
         get_table_spec("trade")
 
 

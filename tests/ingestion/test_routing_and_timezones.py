@@ -34,7 +34,7 @@ def test_routing_aliases(data_type, table):
 
 def test_unknown_data_type_lists_supported_values():
     with pytest.raises(
-        ValueError, match="unsupported data_type 'L1_new'; supported values: .*trades"
+        ValueError, match=r"unsupported data_type 'L1_new'; supported values: .*trades"
     ):
         route_table("L1_new")
     assert "incremental_book_L2" in SUPPORTED_DATA_TYPES
