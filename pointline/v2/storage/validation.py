@@ -1,0 +1,52 @@
+"""Checking a frame against its table spec before it is written (shared by every store)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pointline.errors import SchemaMismatchError
+from pointline.schemas.types import TableSpec
+
+__all__ = ["validate_frame"]
+
+
+def validate_frame(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
+    """Check ``df`` against ``spec`` and return it with the columns in spec order.
+
+    The frame must have exactly the spec's columns with exactly its dtypes; the only
+    conversion made is of an all-null column of dtype ``Null`` (e.g. ``pl.lit(None)``) to
+    the spec dtype. Required (non-nullable) columns must hold no null.
+
+    Raises:
+        SchemaMismatchError: naming the table and what is off: "missing columns",
+            "unexpected columns", "dtype mismatch" (all found at once), or "null values in
+            required column(s)".
+    """
+    expected = spec.to_polars()
+    problems = []
+    missing = [c for c in expected if c not in df.columns]
+    if missing:
+        problems.append(f"missing columns {missing}")
+    unexpected = [c for c in df.columns if c not in expected]
+    if unexpected:
+        problems.append(f"unexpected columns {unexpected}")
+    wrong = [
+        f"{name} expected {dtype}, got {df.schema[name]}"
+        for name, dtype in expected.items()
+        if name in df.schema and df.schema[name] not in (dtype, pl.Null)
+    ]
+    if wrong:
+        problems.append("dtype mismatch: " + "; ".join(wrong))
+    if problems:
+        raise SchemaMismatchError(
+            f"frame for table {spec.name!r} does not match its spec: " + "; ".join(problems)
+        )
+    out = df.select(expected.names()).cast(
+        {name: dtype for name, dtype in expected.items() if df.schema[name] == pl.Null}
+    )
+    nulls = [c for c in spec.required_columns() if out[c].null_count()]
+    if nulls:
+        raise SchemaMismatchError(
+            f"frame for table {spec.name!r} has null values in required column(s) {nulls}"
+        )
+    return out

@@ -1,0 +1,123 @@
+"""An in-memory :class:`~pointline.v2.storage.contracts.FileReplacingEventStore`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import polars as pl
+
+from pointline.schemas.registry import event_table_names, get_table_spec
+from pointline.schemas.types import TableSpec
+from pointline.v2.storage.validation import validate_frame
+from pointline.v2.testing.failures import FailureSwitch
+
+__all__ = ["InMemoryEventStore", "event_spec"]
+
+_LINEAGE = ["file_id", "file_seq"]
+
+
+def event_spec(table_name: str) -> TableSpec:
+    """The spec of event table ``table_name``.
+
+    Raises:
+        ValueError: the name is not an event table (the message lists them).
+    """
+    if table_name not in event_table_names():
+        raise ValueError(
+            f"{table_name!r} is not an event table; event tables: {event_table_names()}"
+        )
+    return get_table_spec(table_name)
+
+
+class InMemoryEventStore:
+    """Event tables as frames in a dict, with the Delta event store's checks.
+
+    Frames are checked with :func:`~pointline.v2.storage.validation.validate_frame`
+    (``SchemaMismatchError``, a ``ValueError``). Rows whose (file_id, file_seq) is already
+    stored, or repeated within the written frame, are dropped (the first one is kept). A
+    write of no rows creates no table.
+
+    Attributes:
+        failures: the :class:`FailureSwitch` of append and replace_file.
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[str, pl.DataFrame] = {}
+        self._mutex = threading.RLock()
+        self.failures = FailureSwitch(("append", "replace_file"))
+
+    def append(self, table_name: str, df: pl.DataFrame) -> None:
+        """Add the rows of ``df`` not already stored by (file_id, file_seq)."""
+        with self._mutex, self.failures.call("append"):
+            spec = event_spec(table_name)
+            rows = validate_frame(spec, df).unique(_LINEAGE, keep="first", maintain_order=True)
+            if rows.height == 0:
+                return
+            existing = self._tables.get(table_name)
+            if existing is not None:
+                rows = rows.join(existing.select(_LINEAGE), on=_LINEAGE, how="anti")
+                rows = pl.concat([existing, rows])
+            self._tables[table_name] = rows
+
+    def replace_file(
+        self,
+        table_name: str,
+        file_id: int,
+        data: pl.DataFrame | Iterable[pl.DataFrame],
+    ) -> None:
+        """Replace every row of ``file_id`` in ``table_name`` with ``data``, all or nothing.
+
+        Every chunk is read and checked before anything changes; no chunks (or only empty
+        ones) delete the file's rows.
+
+        Raises:
+            SchemaMismatchError: a chunk is off the table spec.
+            ValueError: a row carries another file_id.
+            TypeError: a chunk is not a polars DataFrame.
+        """
+        with self._mutex, self.failures.call("replace_file"):
+            spec = event_spec(table_name)
+            chunks = [data] if isinstance(data, pl.DataFrame) else list(data)
+            checked = []
+            for i, chunk in enumerate(chunks):
+                if not isinstance(chunk, pl.DataFrame):
+                    raise TypeError(
+                        f"replace_file({table_name!r}, {file_id}): chunk {i} is a "
+                        f"{type(chunk).__name__}, not a polars DataFrame"
+                    )
+                frame = validate_frame(spec, chunk)
+                others = frame.filter(pl.col("file_id") != file_id)["file_id"].unique().sort()
+                if others.len():
+                    raise ValueError(
+                        f"replace_file({table_name!r}, {file_id}): chunk {i} has rows of "
+                        f"file_id {others.to_list()}; every row must carry file_id {file_id}"
+                    )
+                checked.append(frame)
+            rows = pl.concat(checked) if checked else pl.DataFrame(schema=spec.to_polars())
+            rows = rows.unique(_LINEAGE, keep="first", maintain_order=True)
+            existing = self._tables.get(table_name)
+            if existing is None:
+                if rows.height:
+                    self._tables[table_name] = rows
+                return
+            self._tables[table_name] = pl.concat(
+                [existing.filter(pl.col("file_id") != file_id), rows]
+            )
+
+    def read(self, table_name: str) -> pl.DataFrame:
+        """The table's rows sorted by (file_id, file_seq): lineage order, unique per row.
+
+        A table never written reads as an empty frame of the exact schema.
+        """
+        spec = event_spec(table_name)
+        with self._mutex:
+            frame = self._tables.get(table_name)
+        if frame is None:
+            return pl.DataFrame(schema=spec.to_polars())
+        return frame.sort(_LINEAGE)
+
+    def table_names(self) -> list[str]:
+        """The tables that exist (had rows written at least once), sorted."""
+        with self._mutex:
+            return sorted(self._tables)
