@@ -1,0 +1,162 @@
+"""Lake end to end through the vendor seam, on real Delta tables in tmp_path."""
+
+from __future__ import annotations
+
+import datetime
+
+import polars as pl
+import pytest
+
+from pointline.errors import LayoutError
+from pointline.v2 import Lake
+from pointline.v2.vendors.registry import register_vendor
+
+from .lake_vendor import MiniVendor, write_mini_trades
+
+T0 = 1_704_153_600_000_000  # 2024-01-02 00:00 UTC
+DAY = 86_400_000_000
+
+
+def snapshot(*symbols: str, exchange: str = "binance") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "exchange": [exchange] * len(symbols),
+            "exchange_symbol": list(symbols),
+            "canonical_symbol": [f"{s}-canon" for s in symbols],
+            "market_type": ["perpetual"] * len(symbols),
+            "base_asset": [s[:3] for s in symbols],
+            "quote_asset": ["USDT"] * len(symbols),
+            "tick_size": ["0.1"] * len(symbols),
+        }
+    )
+
+
+@pytest.fixture(autouse=True)
+def mini_vendor():
+    register_vendor(MiniVendor())
+
+
+@pytest.fixture
+def lake(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    assert lake.upsert_symbols(snapshot("BTCUSDT", "ETHUSDT"), T0 - DAY) == 0
+    return lake
+
+
+def good_rows(n=3, t=T0):
+    return [(t + i, "buy", 42_000_000_000_000 + i, 1_000_000_000) for i in range(n)]
+
+
+def test_nothing_is_created_until_written(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    assert not (tmp_path / "lake").exists()
+    assert lake.manifest().height == 0
+    assert lake.scan("trades").collect().height == 0
+    assert lake.quarantine().height == 0
+
+
+def test_ingest_file_infers_everything_from_the_layout(lake):
+    path = write_mini_trades(lake.root, rows=good_rows())
+    result = lake.ingest_file(path)
+    assert (result.status, result.rows_written, result.file_id) == ("success", 3, 1)
+    manifest = lake.manifest().row(0, named=True)
+    assert manifest["vendor"] == "mini" and manifest["data_type"] == "trades"
+    assert (
+        manifest["bronze_path"]
+        == "mini/exchange=binance/type=trades/date=2024-01-02/symbol=BTCUSDT/part.csv"
+    )
+    rows = lake.scan("trades").collect()
+    assert rows["price"].to_list() == [42_000_000_000_000, 42_000_000_000_001, 42_000_000_000_002]
+    assert rows["trading_date"].unique().to_list() == [datetime.date(2024, 1, 2)]
+    assert lake.ingest_file(path).skipped
+
+
+def test_unrecognised_path_says_what_to_pass(lake, tmp_path):
+    stray = tmp_path / "notes.csv"
+    stray.write_text("a,b\n1,2\n")
+    with pytest.raises(LayoutError, match="pass vendor= and data_type="):
+        lake.ingest_file(stray)
+
+
+def test_ingest_walks_directories_and_quarantines(lake):
+    write_mini_trades(lake.root, rows=good_rows(2), name="a")
+    write_mini_trades(lake.root, symbol="XRPUSDT", rows=good_rows(2), name="b")
+    write_mini_trades(lake.root, symbol="ETHUSDT", rows=[(T0, "buy", 0, 1)], name="c")
+    (lake.root / "bronze" / "mini" / "README.txt").write_text("not bronze")
+    results = lake.ingest(lake.root / "bronze")
+    statuses = sorted((r.status, r.failure_reason) for r in results)
+    assert statuses == [
+        ("quarantined", "invalid_trade_values"),
+        ("quarantined", "missing_pit_symbol_coverage"),
+        ("success", None),
+    ]
+    log = lake.quarantine()
+    assert sorted(log["rule_name"].to_list()) == [
+        "invalid_trade_values",
+        "missing_pit_symbol_coverage",
+        "missing_pit_symbol_coverage",
+    ]
+    assert all(r.skipped for r in lake.ingest(lake.root / "bronze"))
+
+
+def test_scan_filters_prunes_and_orders(lake):
+    write_mini_trades(lake.root, rows=[(T0 + 5, "buy", 2, 1), (T0 + 1, "sell", 1, 1)], name="a")
+    write_mini_trades(lake.root, day="2024-01-03", rows=[(T0 + DAY, "buy", 3, 1)], name="b")
+    write_mini_trades(lake.root, symbol="ETHUSDT", rows=[(T0 + 2, "buy", 4, 1)], name="c")
+    lake.ingest(lake.root / "bronze")
+    btc = lake.scan("trades", symbols=["BTCUSDT"]).collect()
+    assert btc["ts_event_us"].to_list() == [T0 + 1, T0 + 5, T0 + DAY]
+    jan2 = lake.scan("trades", start=datetime.date(2024, 1, 2), end=datetime.date(2024, 1, 2))
+    assert jan2.collect().height == 3
+    window = lake.scan("trades", start=T0 + 2, end=T0 + DAY).collect()
+    assert window["ts_event_us"].to_list() == sorted([T0 + 2, T0 + 5])
+    assert lake.scan("trades", exchange="okx").collect().height == 0
+    with pytest.raises(ValueError, match="unknown table 'trade'; known tables: .*'trades'"):
+        lake.scan("trade")
+
+
+def test_upsert_symbols_versions_and_pit(lake):
+    # BTCUSDT's tick size changes at T0 + 10: rows before and after get different ids
+    assert (
+        lake.upsert_symbols(
+            snapshot("BTCUSDT", "ETHUSDT").with_columns(tick_size=pl.lit("0.5")), T0 + 10
+        )
+        == 1
+    )
+    path = write_mini_trades(lake.root, rows=[(T0 + 9, "buy", 1, 1), (T0 + 10, "buy", 1, 1)])
+    lake.ingest_file(path)
+    ids = lake.scan("trades").collect()["symbol_id"].to_list()
+    assert len(set(ids)) == 2
+    dim = lake.symbols().filter(pl.col("exchange_symbol") == "BTCUSDT").sort("valid_from_ts_us")
+    assert dim["symbol_id"].to_list() == ids
+    assert dim["tick_size"].to_list() == [100_000_000, 500_000_000]
+
+
+def test_force_after_dim_change_replaces_rows(lake):
+    path = write_mini_trades(lake.root, symbol="SOLUSDT", rows=good_rows(2))
+    assert lake.ingest_file(path).status == "quarantined"
+    lake.upsert_symbols(snapshot("BTCUSDT", "ETHUSDT", "SOLUSDT"), T0 - 1)
+    assert lake.ingest_file(path).status == "success"  # not success before: no force needed
+    assert lake.scan("trades").collect().height == 2
+    assert lake.quarantine().height == 0
+    result = lake.ingest_file(path, force=True)
+    assert result.status == "success" and not result.skipped
+    assert lake.scan("trades").collect().height == 2
+    assert lake.manifest().height == 1
+
+
+def test_dry_run_creates_nothing(lake):
+    path = write_mini_trades(lake.root, rows=good_rows())
+    result = lake.ingest_file(path, dry_run=True)
+    assert (result.status, result.rows_written, result.file_id) == ("success", 3, None)
+    assert lake.manifest().height == 0
+    assert not (lake.root / "silver" / "trades").exists()
+
+
+def test_chunked_path_for_big_files(tmp_path):
+    lake = Lake(tmp_path / "lake", chunk_rows=2, stream_threshold_bytes=0)
+    lake.upsert_symbols(snapshot("BTCUSDT"), T0 - DAY)
+    path = write_mini_trades(lake.root, rows=good_rows(5))
+    result = lake.ingest_file(path)
+    assert (result.status, result.rows_written) == ("success", 5)
+    assert lake.scan("trades").collect()["file_seq"].to_list() == [1, 2, 3, 4, 5]
