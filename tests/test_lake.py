@@ -111,7 +111,7 @@ def test_scan_filters_prunes_and_orders(lake):
     window = lake.scan("trades", start=T0 + 2, end=T0 + DAY).collect()
     assert window["ts_event_us"].to_list() == sorted([T0 + 2, T0 + 5])
     assert lake.scan("trades", exchange="okx").collect().height == 0
-    with pytest.raises(ValueError, match="unknown table 'trade'; known tables: .*'trades'"):
+    with pytest.raises(ValueError, match=r"unknown table 'trade'; known tables: .*'trades'"):
         lake.scan("trade")
 
 
