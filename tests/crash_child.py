@@ -1,0 +1,51 @@
+"""Child process for the SIGKILL tests: ingest with a pause at a chosen point, then get killed.
+
+Usage: python -m tests.crash_child LAKE_ROOT BRONZE_PATH PAUSE_AT MARKER
+
+PAUSE_AT names the adapter call before which the child writes MARKER and sleeps (so the parent
+kills it there): ``replace_events`` (before the event commit), ``replace_quarantine`` (events
+committed, log not), ``update_status`` (both committed, status still pending), or ``none``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from pointline.v2 import Lake
+from pointline.v2.storage.delta import DeltaEventStore, DeltaManifestStore, DeltaQuarantineStore
+from pointline.v2.vendors.registry import register_vendor
+
+from .lake_vendor import MiniVendor
+
+PAUSES = {
+    "replace_events": (DeltaEventStore, "replace_file"),
+    "replace_quarantine": (DeltaQuarantineStore, "replace_file"),
+    "update_status": (DeltaManifestStore, "update_status"),
+}
+
+
+def _pause_before(cls: type, method: str, marker: Path) -> None:
+    original = getattr(cls, method)
+
+    def paused(self, *args, **kwargs):
+        if method != "update_status" or args[1] != "pending":
+            marker.write_text("paused")
+            time.sleep(600)
+        return original(self, *args, **kwargs)
+
+    setattr(cls, method, paused)
+
+
+def main() -> None:
+    root, bronze, pause_at, marker = sys.argv[1:5]
+    register_vendor(MiniVendor())
+    if pause_at != "none":
+        cls, method = PAUSES[pause_at]
+        _pause_before(cls, method, Path(marker))
+    Lake(root).ingest_file(bronze)
+
+
+if __name__ == "__main__":
+    main()
