@@ -1,0 +1,104 @@
+"""How the Delta manifest's cost per file grows with the manifest.
+
+In a temporary directory, resolves and completes (``update_status`` success) N tiny identities
+one at a time, then times ``filter_pending`` for 10,000 candidates (half of them known)::
+
+    uv run python benchmarks/manifest_scale.py [--n 2000]
+
+Targets: per-file cost of the last tenth within 1.3x of the first tenth, <= 60 ms median per
+file, and ``filter_pending`` <= 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.storage.delta import DeltaManifestStore
+
+RATIO_TARGET = 1.3
+PER_FILE_TARGET_MS = 60.0
+FILTER_TARGET_S = 0.5
+CANDIDATES = 10_000
+
+
+def _meta(i: int) -> BronzeFileMetadata:
+    return BronzeFileMetadata(
+        vendor="tardis",
+        data_type="trades",
+        bronze_file_path=f"tardis/exchange=binance/type=trades/date=2024-01-01/symbol=S{i}/f.csv.gz",
+        file_size_bytes=100,
+        last_modified_ts=1_700_000_000_000_000,
+        sha256=f"{i:064x}",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="identities to resolve (default 2000)")
+    n = parser.parse_args().n
+    tenth = max(1, n // 10)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = DeltaManifestStore(Path(tmp) / "silver" / "ingest_manifest")
+        costs_ms: list[float] = []
+        started = time.perf_counter()
+        for i in range(n):
+            meta = _meta(i)
+            t0 = time.perf_counter()
+            file_id = store.resolve_file_id(meta)
+            result = IngestionResult(
+                status="success", row_count=10, rows_written=10, rows_quarantined=0
+            )
+            store.update_status(file_id, "success", meta, result)
+            costs_ms.append((time.perf_counter() - t0) * 1000)
+        total_s = time.perf_counter() - started
+
+        first = statistics.median(costs_ms[:tenth])
+        last = statistics.median(costs_ms[-tenth:])
+        ratio = last / first
+        worst = max(first, last)
+
+        candidates = [_meta(i) for i in range(n // 2 - CANDIDATES // 2, n // 2 + CANDIDATES // 2)]
+        known = sum(1 for i in range(n // 2 - CANDIDATES // 2, n // 2 + CANDIDATES // 2) if 0 <= i < n)
+        fresh = DeltaManifestStore(Path(tmp) / "silver" / "ingest_manifest")
+        t0 = time.perf_counter()
+        pending = fresh.filter_pending(candidates)
+        cold_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pending = store.filter_pending(candidates)
+        warm_s = time.perf_counter() - t0
+        files = len(list((Path(tmp) / "silver" / "ingest_manifest").glob("*.parquet")))
+
+    def verdict(ok: bool) -> str:
+        return "OK" if ok else "MISSED"
+
+    print(f"manifest scale: N = {n} identities, resolve + update_status(success) each")
+    print(f"  total                               {total_s:8.1f} s")
+    print(f"  median per file, first tenth        {first:8.1f} ms")
+    print(f"  median per file, last tenth         {last:8.1f} ms")
+    print(
+        f"  ratio last/first                    {ratio:8.2f}    "
+        f"target <= {RATIO_TARGET}   {verdict(ratio <= RATIO_TARGET)}"
+    )
+    print(
+        f"  median per file (worse tenth)       {worst:8.1f} ms "
+        f"target <= {PER_FILE_TARGET_MS:.0f} ms {verdict(worst <= PER_FILE_TARGET_MS)}"
+    )
+    print(f"  parquet files on disk (incl. removed) {files}")
+    print(f"filter_pending: {len(candidates)} candidates, {known} known, {len(pending)} pending")
+    print(
+        f"  new store (loads the manifest)      {cold_s:8.3f} s  "
+        f"target <= {FILTER_TARGET_S} s {verdict(cold_s <= FILTER_TARGET_S)}"
+    )
+    print(
+        f"  warm store                          {warm_s:8.3f} s  "
+        f"target <= {FILTER_TARGET_S} s {verdict(warm_s <= FILTER_TARGET_S)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+"""Private Delta helpers shared by the adapters: the one place deltalake errors are translated.
+
+* A table *exists* when its ``_delta_log`` holds a commit or checkpoint file. A table that
+  exists but cannot be opened or read (damaged log, missing or broken data file, columns off
+  the spec) raises :class:`~pointline.errors.TableCorruptError` naming its path; only a table
+  that does not exist reads as an empty frame.
+* Writes go through :func:`commit`, which retries Delta commit conflicts
+  (``CommitFailedError``) a few times with a small backoff and turns every other deltalake,
+  pyarrow or OS error into :class:`~pointline.errors.StorageError`.
+* Writers of one table on one machine are serialised by :func:`locked` on the table's lock
+  file (see :mod:`pointline.v2.storage.delta.layout`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import filelock
+import polars as pl
+import pyarrow as pa
+from deltalake import DeltaTable
+from deltalake.exceptions import CommitFailedError, DeltaError
+
+from pointline.errors import StorageError, TableCorruptError
+from pointline.schemas.registry import get_table_spec
+from pointline.schemas.types import TableSpec
+from pointline.v2.storage.delta.layout import lock_path_for
+
+T = TypeVar("T")
+
+# What deltalake, pyarrow and polars raise when a table cannot be read or written.
+LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
+    DeltaError,
+    OSError,
+    pa.ArrowException,
+    pl.exceptions.PolarsError,
+)
+
+COMMIT_ATTEMPTS = 5
+COMMIT_BACKOFF_S = 0.05
+LOCK_TIMEOUT_S = 600.0
+
+
+def now_us() -> int:
+    """The current UTC time in microseconds."""
+    return time.time_ns() // 1000
+
+
+def describe(exc: BaseException) -> str:
+    """The first line of a library error (deltalake appends a Rust backtrace after it)."""
+    for line in str(exc).splitlines():
+        if line.strip():
+            return f"{type(exc).__name__}: {line.strip()}"
+    return type(exc).__name__
+
+
+def table_exists(path: Path) -> bool:
+    """Whether ``path`` holds a Delta table (its log has a commit or a checkpoint)."""
+    log = path / "_delta_log"
+    if not log.is_dir():
+        return False
+    with os.scandir(log) as entries:
+        return any(
+            e.name.endswith((".json", ".checkpoint.parquet")) or e.name == "_last_checkpoint"
+            for e in entries
+        )
+
+
+def open_table(path: Path) -> DeltaTable | None:
+    """The Delta table at ``path``, ``None`` when there is none.
+
+    Raises:
+        TableCorruptError: a log exists but cannot be replayed.
+    """
+    if not table_exists(path):
+        return None
+    try:
+        return DeltaTable(str(path))
+    except LIBRARY_ERRORS as exc:
+        raise TableCorruptError(f"table at {path} cannot be opened: {describe(exc)}") from exc
+
+
+def refresh(dt: DeltaTable, path: Path) -> None:
+    """Bring ``dt`` to the latest version by replaying only the newer commits."""
+    try:
+        dt.update_incremental()
+    except LIBRARY_ERRORS as exc:
+        raise TableCorruptError(f"table at {path} cannot be refreshed: {describe(exc)}") from exc
+
+
+def version_of(dt: DeltaTable, path: Path) -> int:
+    try:
+        return dt.version()
+    except LIBRARY_ERRORS as exc:  # pragma: no cover - version() reads no file
+        raise TableCorruptError(f"table at {path} has no readable version: {describe(exc)}") from exc
+
+
+@cache
+def _arrow_schema(table_name: str) -> pa.Schema:
+    return pl.DataFrame(schema=get_table_spec(table_name).to_polars()).to_arrow().schema
+
+
+def arrow_schema(spec: TableSpec) -> pa.Schema:
+    """The Arrow schema every write of ``spec``'s table uses (one per table, never per chunk)."""
+    return _arrow_schema(spec.name)
+
+
+def to_arrow(df: pl.DataFrame, spec: TableSpec) -> pa.Table:
+    """``df`` (already in spec column order and dtypes) as an Arrow table of :func:`arrow_schema`."""
+    return df.to_arrow().cast(arrow_schema(spec))
+
+
+def empty_frame(spec: TableSpec) -> pl.DataFrame:
+    """An empty frame of the exact spec schema."""
+    return pl.DataFrame(schema=spec.to_polars())
+
+
+def conform(df: pl.DataFrame, spec: TableSpec, path: Path) -> pl.DataFrame:
+    """``df`` read from the table at ``path``, checked against and cast to the spec schema.
+
+    Raises:
+        TableCorruptError: the table's columns or dtypes are not those of the spec.
+    """
+    expected = spec.to_polars()
+    if set(df.columns) != set(expected.names()):
+        missing = [c for c in expected.names() if c not in df.columns]
+        extra = [c for c in df.columns if c not in expected]
+        raise TableCorruptError(
+            f"table at {path} does not have the {spec.name} schema: "
+            f"missing columns {missing}, unexpected columns {extra}"
+        )
+    df = df.select(expected.names())
+    wrong = []
+    for name, dtype in expected.items():
+        got = df.schema[name]
+        # Partition columns may come back dictionary-encoded (Categorical): same values.
+        if got != dtype and not (dtype == pl.String and isinstance(got, pl.Categorical)):
+            wrong.append(f"{name} expected {dtype} got {got}")
+    if wrong:
+        raise TableCorruptError(
+            f"table at {path} does not have the {spec.name} schema: dtype mismatch: "
+            + "; ".join(wrong)
+        )
+    return df.cast(dict(expected))
+
+
+def read_frame(
+    dt: DeltaTable,
+    spec: TableSpec,
+    path: Path,
+    *,
+    filters: list[tuple[str, str, Any]] | None = None,
+) -> pl.DataFrame:
+    """Rows of the table (optionally ``filters`` in DNF; files are pruned by their stats).
+
+    Raises:
+        TableCorruptError: a data file is missing or unreadable, or the schema is off.
+    """
+    try:
+        table = dt.to_pyarrow_table(filters=filters)
+        df = pl.from_arrow(table)
+    except LIBRARY_ERRORS as exc:
+        raise TableCorruptError(
+            f"table {spec.name} at {path} cannot be read: {describe(exc)}"
+        ) from exc
+    if not isinstance(df, pl.DataFrame):  # pragma: no cover - a Table always gives a frame
+        raise TableCorruptError(f"table {spec.name} at {path} did not read as a frame")
+    return conform(df, spec, path)
+
+
+def read_path(path: Path, spec: TableSpec) -> pl.DataFrame:
+    """The whole table at ``path``; an empty frame of the spec schema when there is none."""
+    dt = open_table(path)
+    if dt is None:
+        return empty_frame(spec)
+    return read_frame(dt, spec, path)
+
+
+def commit(
+    action: Callable[[], T],
+    *,
+    path: Path,
+    what: str,
+    before_retry: Callable[[], None] | None = None,
+    attempts: int = COMMIT_ATTEMPTS,
+) -> T:
+    """Run one Delta write ``action``, retrying commit conflicts with a small backoff.
+
+    Args:
+        action: the write; it must be safe to call again after a ``CommitFailedError``.
+        path: the table, for messages.
+        what: what the write does, for messages (e.g. ``"append to trades"``).
+        before_retry: called before each retry (e.g. to refresh a ``DeltaTable``).
+        attempts: 1 disables retrying (for writes of a stream that cannot be replayed).
+
+    Raises:
+        StorageError: the commit still conflicted after ``attempts`` tries, or deltalake,
+            pyarrow or the OS failed.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except CommitFailedError as exc:
+            if attempt >= attempts:
+                raise StorageError(
+                    f"{what} at {path}: commit failed after {attempt} attempt(s): {describe(exc)}"
+                ) from exc
+            time.sleep(COMMIT_BACKOFF_S * 2 ** (attempt - 1))
+            if before_retry is not None:
+                before_retry()
+        except LIBRARY_ERRORS as exc:
+            raise StorageError(f"{what} at {path} failed: {describe(exc)}") from exc
+    raise StorageError(f"{what} at {path}: no attempt made")  # attempts < 1
+
+
+def new_lock(table_path: Path) -> filelock.FileLock:
+    """The (not yet acquired) lock of the table at ``table_path``; nothing is created yet."""
+    return filelock.FileLock(lock_path_for(table_path))
+
+
+@contextmanager
+def locked(lock: filelock.FileLock, table_path: Path) -> Iterator[None]:
+    """Hold ``lock`` (creating its directory on first use); a timeout is a StorageError."""
+    Path(lock.lock_file).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock.acquire(timeout=LOCK_TIMEOUT_S)
+    except filelock.Timeout as exc:
+        raise StorageError(
+            f"waited {LOCK_TIMEOUT_S:.0f} s for the write lock {lock.lock_file} "
+            f"of the table at {table_path}"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,121 @@
+"""One Quant360 stream of one exchange: its header, its mapping, and the parse driver.
+
+A :class:`StreamFormat` declares, per output column, how it is computed from the vendor's
+text (:mod:`~pointline.v2.vendors.quant360.fields`, exact decimals, level arrays).
+:func:`parse_file` and :func:`iter_file` apply it to a whole file or to chunks; both give the
+same rows (``file_seq`` continues across chunks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pointline.schemas.registry import get_table_spec
+from pointline.v2.fixed_point import REJECT_COLUMNS, convert_decimal_columns
+from pointline.v2.vendors.quant360 import reader
+from pointline.v2.vendors.quant360.fields import Field, select_with_rejects
+from pointline.v2.vendors.quant360.levels import convert_level_columns
+
+PIPELINE_DERIVED: tuple[str, ...] = ("trading_date", "symbol_id", "file_id")
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """The file being parsed and what its path says."""
+
+    path: Path
+    exchange: str
+    symbol: str
+
+
+@dataclass(frozen=True)
+class StreamFormat:
+    """How one stream (``order_new``/``tick_new``/``L2_new``) of one exchange maps to its table.
+
+    Attributes:
+        data_type: the Quant360 stream.
+        exchange: ``sse`` or ``szse``.
+        table: the canonical table the rows go to.
+        columns: the vendor columns the header must have (in the documented order).
+        allow_extra_columns: whether other columns may follow (only SZSE L2 documents "…").
+        fields: output column -> :class:`Field` (integers, timestamps, codes, text).
+        decimals: output column -> (vendor column, scale), exact decimal text.
+        levels: output column -> (vendor column, scale), bracketed level arrays.
+        check: a whole-file check on the text frame (e.g. the SSE symbol), or None.
+    """
+
+    data_type: str
+    exchange: str
+    table: str
+    columns: tuple[str, ...]
+    fields: Mapping[str, Field]
+    decimals: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    levels: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    allow_extra_columns: bool = False
+    check: Callable[[pl.DataFrame, FileContext, int], None] | None = None
+
+    @property
+    def label(self) -> str:
+        """E.g. ``order_new (szse)``, used in error messages."""
+        return f"{self.data_type} ({self.exchange})"
+
+    def output_columns(self) -> list[str]:
+        """The parser's output columns: the table's, minus the pipeline-derived ones, plus
+        the reject columns."""
+        spec = get_table_spec(self.table)
+        return [c for c in spec.columns() if c not in PIPELINE_DERIVED] + list(REJECT_COLUMNS)
+
+    def map_text(self, text: pl.DataFrame, ctx: FileContext, *, first_seq: int) -> pl.DataFrame:
+        """Vendor text rows -> rows of the target table (parser contract), ``file_seq``
+        numbered from ``first_seq``."""
+        if self.check is not None:
+            self.check(text, ctx, first_seq)
+        spec = get_table_spec(self.table)
+        lf = select_with_rejects(
+            text.lazy(),
+            self.fields,
+            keep={
+                **{name: source for name, (source, _) in self.decimals.items()},
+                **{name: source for name, (source, _) in self.levels.items()},
+            },
+        ).with_columns(
+            pl.lit(ctx.exchange, pl.Utf8).alias("exchange"),
+            pl.lit(ctx.symbol, pl.Utf8).alias("symbol"),
+            (pl.int_range(pl.len(), dtype=pl.Int64) + first_seq).alias("file_seq"),
+        )
+        lf = convert_level_columns(lf, {n: scale for n, (_, scale) in self.levels.items()})
+        lf = convert_decimal_columns(lf, {n: scale for n, (_, scale) in self.decimals.items()})
+        dtypes = spec.to_polars()
+        return lf.select(
+            *[pl.col(c).cast(dtypes[c]) for c in self.output_columns() if c in dtypes],
+            *[pl.col(c).cast(pl.Utf8) for c in REJECT_COLUMNS],
+        ).collect()
+
+
+def _checked_header(fmt: StreamFormat, ctx: FileContext) -> None:
+    reader.check_header(
+        reader.read_header(ctx.path),
+        required=fmt.columns,
+        allow_extra=fmt.allow_extra_columns,
+        path=ctx.path,
+        stream=fmt.label,
+    )
+
+
+def parse_file(fmt: StreamFormat, ctx: FileContext) -> pl.DataFrame:
+    """The whole file as rows of ``fmt.table`` (see :mod:`pointline.v2.vendors.base`)."""
+    _checked_header(fmt, ctx)
+    return fmt.map_text(reader.read_text(ctx.path, fmt.columns), ctx, first_seq=1)
+
+
+def iter_file(fmt: StreamFormat, ctx: FileContext, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """The file as frames of at most ``chunk_rows`` rows; ``file_seq`` continues across them."""
+    _checked_header(fmt, ctx)
+    next_seq = 1
+    for text in reader.iter_text(ctx.path, fmt.columns, chunk_rows):
+        yield fmt.map_text(text, ctx, first_seq=next_seq)
+        next_seq += text.height

@@ -1,0 +1,141 @@
+"""Typed conversion of text columns, with per-row failures flagged instead of raised.
+
+A value that does not convert (``"12a"`` as an integer, ``"yes"`` as a boolean, ``"1e400"``
+as a decimal) leaves the converted value null and, when it is the row's first failure, sets
+the reject columns of :mod:`pointline.v2.fixed_point`: ``_reject_reason`` (``malformed_row``,
+``invalid_integer``, ``invalid_boolean``, ``invalid_float``, ``invalid_decimal``,
+``unrepresentable_decimal``, ...), ``_reject_field`` (the Tardis column name) and
+``_reject_value`` (its original text). Failures are ranked: the reader's ``malformed_row``,
+then other checks, then integers, booleans, floats, and decimals last. The pipeline
+quarantines flagged rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from pointline.schemas.registry import get_table_spec
+from pointline.v2.fixed_point import (
+    REJECT_COLUMNS,
+    REJECT_FIELD,
+    REJECT_REASON,
+    REJECT_VALUE,
+    convert_decimal_columns,
+)
+
+REASON_INVALID_INTEGER = "invalid_integer"
+REASON_INVALID_BOOLEAN = "invalid_boolean"
+REASON_INVALID_FLOAT = "invalid_float"
+
+DERIVED_COLUMNS = ("trading_date", "symbol_id", "file_id")
+"""Target columns the pipeline derives; parsers leave them out."""
+
+
+Check = tuple[pl.Expr, "str | pl.Expr", "str | pl.Expr", pl.Expr]
+"""``(failed, reason, field, value)``: a boolean row condition, its reason code, the field
+it is about (the reason and field as text or as an expression) and the text to keep."""
+
+
+def flag_rows(frame: pl.LazyFrame, checks: Sequence[Check]) -> pl.LazyFrame:
+    """Flag the rows failing ``checks`` (the first failing check wins).
+
+    A row already flagged keeps its reject columns.
+    """
+    if not checks:
+        return frame
+
+    def first(values: list[pl.Expr], current: str) -> pl.Expr:
+        return pl.coalesce([pl.col(current), *values])
+
+    def expr(value: str | pl.Expr) -> pl.Expr:
+        return value if isinstance(value, pl.Expr) else pl.lit(value)
+
+    return frame.with_columns(
+        first([pl.when(f).then(expr(r)) for f, r, _, _ in checks], REJECT_REASON),
+        first([pl.when(f).then(expr(c)) for f, _, c, _ in checks], REJECT_FIELD),
+        first([pl.when(f).then(v) for f, _, _, v in checks], REJECT_VALUE),
+    )
+
+
+def _boolean(text: pl.Expr) -> pl.Expr:
+    return text.replace_strict(
+        {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
+    )
+
+
+def convert_columns(
+    frame: pl.LazyFrame,
+    *,
+    integers: Sequence[str] = (),
+    booleans: Sequence[str] = (),
+    floats: Sequence[str] = (),
+    decimals: Mapping[str, int] | None = None,
+) -> pl.LazyFrame:
+    """Convert text columns in place and flag the rows where a non-empty value did not convert.
+
+    Args:
+        frame: text columns plus the reject columns.
+        integers: columns to Int64 (decimal digits, optional sign; ``invalid_integer``).
+        booleans: columns holding ``true``/``false`` to Boolean (``invalid_boolean``).
+        floats: columns to Float64 (rates, implied volatilities, greeks; ``invalid_float``).
+        decimals: column -> scale, exact fixed point via
+            :func:`pointline.v2.fixed_point.convert_decimal_columns`.
+    """
+    converted = {
+        **{c: pl.col(c).cast(pl.Int64, strict=False) for c in integers},
+        **{c: _boolean(pl.col(c)) for c in booleans},
+        **{c: pl.col(c).cast(pl.Float64, strict=False) for c in floats},
+    }
+    reasons = {
+        **dict.fromkeys(integers, REASON_INVALID_INTEGER),
+        **dict.fromkeys(booleans, REASON_INVALID_BOOLEAN),
+        **dict.fromkeys(floats, REASON_INVALID_FLOAT),
+    }
+    checks = [
+        (pl.col(c).is_not_null() & expr.is_null(), reasons[c], c, pl.col(c))
+        for c, expr in converted.items()
+    ]
+    frame = flag_rows(frame, checks).with_columns(expr.alias(c) for c, expr in converted.items())
+    return convert_decimal_columns(frame, decimals or {})
+
+
+def select_table(frame: pl.LazyFrame, table: str, columns: Mapping[str, pl.Expr]) -> pl.LazyFrame:
+    """Select ``table``'s columns (less :data:`DERIVED_COLUMNS`) then the reject columns.
+
+    Args:
+        frame: converted rows.
+        table: canonical table name; gives the column order and dtypes.
+        columns: target column -> expression; the common columns default to the Tardis ones
+            (``timestamp`` -> ``ts_event_us``, ``local_timestamp`` -> ``ts_local_us``).
+    """
+    spec = get_table_spec(table)
+    exprs = {
+        "exchange": pl.col("exchange"),
+        "symbol": pl.col("symbol"),
+        "ts_event_us": pl.col("timestamp"),
+        "ts_local_us": pl.col("local_timestamp"),
+        "file_seq": pl.col("file_seq"),
+        **columns,
+    }
+    targets = [c for c in spec.columns() if c not in DERIVED_COLUMNS]
+    unknown = sorted(set(exprs) - set(targets))
+    if unknown:
+        raise ValueError(f"table {table!r} has no column(s) {unknown}")
+    return frame.select(
+        *(
+            exprs.get(name, pl.lit(None)).cast(spec.get_column(name).dtype).alias(name)
+            for name in targets
+        ),
+        *REJECT_COLUMNS,
+    )
+
+
+def output_schema(table: str) -> pl.Schema:
+    """Columns and dtypes a Tardis parser returns for ``table``."""
+    spec = get_table_spec(table)
+    return pl.Schema(
+        [(c.name, c.dtype) for c in spec.column_specs if c.name not in DERIVED_COLUMNS]
+        + [(c, pl.String) for c in REJECT_COLUMNS]
+    )

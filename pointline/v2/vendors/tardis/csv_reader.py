@@ -1,0 +1,307 @@
+"""Reading Tardis CSV(.gz) files as text: header check, ragged rows, chunks, read errors.
+
+Every field is read as text (Utf8) so that decimal text stays exact; an empty field is null.
+Fields are split on commas only (``quote_char=None``): Tardis files are not quoted, and this
+way the whole-file and the chunked reads split every line the same way.
+
+Reading is vectorised in Polars. The fast path is one ``pl.read_csv`` with the header's
+columns. Polars cannot tell a short row from a row whose last fields are empty, and it
+refuses rows with too many fields, so when that read fails or the last column has a null,
+the block is re-read as whole lines and split here, which counts each line's fields exactly.
+A line with another field count than the header is kept and flagged in the reject columns
+(reason ``malformed_row``, value = the whole raw line), never shifted or dropped. Blank
+lines are not data rows: they are skipped and not counted in ``file_seq``.
+
+File-level failures raise :class:`~pointline.errors.VendorParseError` with a stable reason:
+
+* ``empty_file``: no header line at all (a header-only file gives an empty frame instead);
+* ``schema_mismatch``: the header is not the documented one (missing/unexpected/duplicate);
+* ``truncated_file``: the gzip stream ends before its end marker;
+* ``unreadable_file``: missing file, corrupt gzip (bad header or checksum), bytes that are
+  not UTF-8.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import BinaryIO
+
+import polars as pl
+
+from pointline.errors import VendorParseError
+from pointline.v2.fixed_point import REJECT_COLUMNS, REJECT_FIELD, REJECT_REASON, REJECT_VALUE
+from pointline.v2.ingestion.models import BronzeFileMetadata
+
+REASON_EMPTY_FILE = "empty_file"
+REASON_SCHEMA_MISMATCH = "schema_mismatch"
+REASON_TRUNCATED_FILE = "truncated_file"
+REASON_UNREADABLE_FILE = "unreadable_file"
+REASON_MALFORMED_ROW = "malformed_row"
+
+FILE_SEQ = "file_seq"
+DEFAULT_BLOCK_BYTES = 16 << 20
+"""Decompressed bytes read per block by the chunked reader (its memory does not grow with
+the file: about one block plus ``chunk_rows`` rows)."""
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_HEADER_LIMIT = 1 << 20
+_LINE = "__line"
+_FIELDS = "__fields"
+_DECOMPRESSION_ERRORS = (EOFError, OSError, zlib.error)
+
+
+def source_path(meta: BronzeFileMetadata) -> str:
+    """The file to read: ``meta.extra["path"]`` when present, else ``meta.bronze_file_path``."""
+    if meta.extra and meta.extra.get("path"):
+        return str(meta.extra["path"])
+    return meta.bronze_file_path
+
+
+def _open_binary(path: str) -> BinaryIO:
+    """Open ``path`` for reading, decompressing it when it starts with the gzip magic bytes."""
+    with open(path, "rb") as probe:
+        magic = probe.read(len(_GZIP_MAGIC))
+    if magic == _GZIP_MAGIC:
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _read_error(path: str, exc: BaseException, *, line: int = 0) -> VendorParseError:
+    """Translate a decompression/decoding error met after ``line`` complete lines."""
+    if isinstance(exc, EOFError):
+        return VendorParseError(
+            f"{path}: truncated file: the gzip stream ends before its end marker",
+            reason=REASON_TRUNCATED_FILE,
+            path=path,
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return VendorParseError(
+            f"{path}: line {line + 1}: byte {exc.start} is not UTF-8 text ({exc.reason})",
+            reason=REASON_UNREADABLE_FILE,
+            path=path,
+        )
+    if isinstance(exc, FileNotFoundError):
+        return VendorParseError(f"{path}: file not found", reason=REASON_UNREADABLE_FILE, path=path)
+    return VendorParseError(
+        f"{path}: unreadable file: {exc}", reason=REASON_UNREADABLE_FILE, path=path
+    )
+
+
+def _diagnose(path: str, exc: BaseException) -> VendorParseError:
+    """Find out why Polars could not read ``path``: stream it again and name the line.
+
+    Only runs for a file that already failed, so the line-by-line Python loop is acceptable.
+    """
+    line = 0
+    try:
+        with _open_binary(path) as stream:
+            for raw in stream:
+                raw.decode("utf-8")
+                line += 1
+    except (*_DECOMPRESSION_ERRORS, UnicodeDecodeError) as found:
+        return _read_error(path, found, line=line)
+    return VendorParseError(
+        f"{path}: unreadable file: {exc}", reason=REASON_UNREADABLE_FILE, path=path
+    )
+
+
+def read_header(path: str) -> tuple[str, ...]:
+    """The column names on the first line of ``path``.
+
+    Raises:
+        VendorParseError: ``empty_file`` when there is no first line, or a read error.
+    """
+    try:
+        with _open_binary(path) as stream:
+            first = stream.readline(_HEADER_LIMIT)
+    except _DECOMPRESSION_ERRORS as exc:
+        raise _read_error(path, exc) from exc
+    if not first:
+        raise VendorParseError(
+            f"{path}: empty file: no header line", reason=REASON_EMPTY_FILE, path=path
+        )
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _read_error(path, exc) from exc
+    return tuple(text.rstrip("\n").rstrip("\r").split(","))
+
+
+def check_header(
+    header: Sequence[str], expected: Sequence[str], *, path: str, data_type: str
+) -> None:
+    """Require ``header`` to hold exactly the ``expected`` columns (any order, no repeats).
+
+    Raises:
+        VendorParseError: ``schema_mismatch``, naming the missing, unexpected and repeated
+            columns.
+    """
+    expected_set = set(expected)
+    missing = [c for c in expected if c not in header]
+    unexpected = [c for c in header if c not in expected_set]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if not (missing or unexpected or repeated):
+        return
+    problems = [
+        f"{label} {cols}"
+        for label, cols in (
+            ("missing columns", missing),
+            ("unexpected columns", unexpected),
+            ("repeated columns", repeated),
+        )
+        if cols
+    ]
+    raise VendorParseError(
+        f"{path}: header does not match the documented Tardis {data_type} columns: "
+        f"{'; '.join(problems)}; expected {list(expected)}",
+        reason=REASON_SCHEMA_MISMATCH,
+        path=path,
+    )
+
+
+def _read_fields(source: str | bytes, columns: Sequence[str], *, skip: int) -> pl.DataFrame:
+    return pl.read_csv(
+        source,
+        has_header=False,
+        skip_rows=skip,
+        schema={c: pl.String for c in columns},
+        quote_char=None,
+        raise_if_empty=False,
+    )
+
+
+def _read_lines(source: str | bytes, *, skip: int) -> pl.DataFrame:
+    return pl.read_lines(source, name=_LINE).slice(skip)
+
+
+def _with_lineage(frame: pl.LazyFrame, first_seq: int) -> pl.LazyFrame:
+    return frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + first_seq).alias(FILE_SEQ))
+
+
+def _split_lines(lines: pl.DataFrame, columns: Sequence[str], first_seq: int) -> pl.DataFrame:
+    """Split raw lines on commas; flag lines whose field count is not the header's."""
+    line = pl.col(_LINE).str.strip_suffix("\r")
+    fields = pl.col(_FIELDS)
+    malformed = fields.list.len() != len(columns)
+
+    def field(i: int) -> pl.Expr:
+        value = fields.list.get(i, null_on_oob=True)
+        return pl.when(value != "").then(value)
+
+    return (
+        lines.lazy()
+        .select(line)
+        .filter(pl.col(_LINE) != "")
+        .pipe(_with_lineage, first_seq)
+        .with_columns(pl.col(_LINE).str.split(",").alias(_FIELDS))
+        .select(
+            *(field(i).alias(name) for i, name in enumerate(columns)),
+            FILE_SEQ,
+            pl.when(malformed).then(pl.lit(REASON_MALFORMED_ROW)).alias(REJECT_REASON),
+            pl.lit(None, pl.String).alias(REJECT_FIELD),
+            pl.when(malformed).then(pl.col(_LINE)).alias(REJECT_VALUE),
+        )
+        .collect()
+    )
+
+
+def _read_block(
+    source: str | bytes, columns: Sequence[str], *, path: str, skip: int, first_seq: int
+) -> pl.DataFrame:
+    """Text frame of one block (a whole file, or complete lines without the header)."""
+    try:
+        frame = _read_fields(source, columns, skip=skip)
+    except pl.exceptions.PolarsError:
+        frame = None  # a line with another field count, or bad text: the line read tells
+    except OSError as exc:
+        raise _diagnose(path, exc) from exc
+    if frame is not None and frame.get_column(columns[-1]).null_count() == 0:
+        return (
+            _with_lineage(frame.lazy(), first_seq)
+            .with_columns(pl.lit(None, pl.String).alias(c) for c in REJECT_COLUMNS)
+            .collect()
+        )
+    try:
+        lines = _read_lines(source, skip=skip)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _diagnose(path, exc) from exc
+    return _split_lines(lines, columns, first_seq)
+
+
+def read_text(path: str, columns: Sequence[str]) -> pl.DataFrame:
+    """The whole file as text: ``columns`` (the header, in file order), ``file_seq`` and the
+    reject columns (``malformed_row`` lines).
+
+    Raises:
+        VendorParseError: ``truncated_file`` or ``unreadable_file``.
+    """
+    return _read_block(path, columns, path=path, skip=1, first_seq=1)
+
+
+def _line_blocks(path: str, block_bytes: int) -> Iterator[bytes]:
+    """Complete lines after the header, about ``block_bytes`` decompressed bytes at a time."""
+    try:
+        with _open_binary(path) as stream:
+            stream.readline(_HEADER_LIMIT)
+            carry = b""
+            while data := stream.read(block_bytes):
+                data = carry + data
+                cut = data.rfind(b"\n") + 1
+                carry = data[cut:]
+                if cut:
+                    yield data[:cut]
+            if carry:
+                yield carry
+    except _DECOMPRESSION_ERRORS as exc:
+        raise _read_error(path, exc) from exc
+
+
+def iter_text(
+    path: str, columns: Sequence[str], *, block_bytes: int = DEFAULT_BLOCK_BYTES
+) -> Iterator[pl.DataFrame]:
+    """The file as text frames, one per block, ``file_seq`` continuing across them.
+
+    Memory is bounded by ``block_bytes``, not by the file size. A file without data rows
+    yields one empty frame. A read error is raised when it is met, after the frames before
+    it were yielded.
+    """
+    next_seq = 1
+    for block in _line_blocks(path, block_bytes):
+        frame = _read_block(block, columns, path=path, skip=0, first_seq=next_seq)
+        next_seq += frame.height
+        yield frame
+    if next_seq == 1:
+        yield _read_block(b"", columns, path=path, skip=0, first_seq=1)
+
+
+def rechunk(frames: Iterable[pl.DataFrame], chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Regroup ``frames`` into frames of exactly ``chunk_rows`` rows (the last may be shorter).
+
+    Yields at least one frame: an empty one (with the first frame's columns) when there are
+    no rows at all.
+    """
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
+    pending: list[pl.DataFrame] = []
+    pending_rows = 0
+    first: pl.DataFrame | None = None
+    emitted = False
+    for frame in frames:
+        first = frame if first is None else first
+        pending.append(frame)
+        pending_rows += frame.height
+        if pending_rows < chunk_rows:
+            continue
+        merged = pl.concat(pending, rechunk=False)
+        full = (merged.height // chunk_rows) * chunk_rows
+        for offset in range(0, full, chunk_rows):
+            yield merged.slice(offset, chunk_rows)
+            emitted = True
+        rest = merged.slice(full)
+        pending, pending_rows = ([rest], rest.height) if rest.height else ([], 0)
+    if pending_rows:
+        yield pl.concat(pending, rechunk=False)
+    elif not emitted and first is not None:
+        yield first.clear()

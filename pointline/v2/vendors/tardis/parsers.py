@@ -1,0 +1,150 @@
+"""One parser per Tardis data type: whole-file (``parser(meta)``) and chunked twins.
+
+A parser reads the file named by the metadata (``meta.extra["path"]`` when present, else
+``meta.bronze_file_path``; ``.csv.gz`` or ``.csv``), checks its header against the documented
+one, reads every field as text and maps the rows to the target table in one Polars pass.
+See :mod:`pointline.v2.vendors.tardis.csv_reader` for the file-level failure reasons and
+:mod:`pointline.v2.vendors.tardis.convert` for the per-row reject columns.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import polars as pl
+
+from pointline.errors import VendorParseError
+from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.vendors.tardis import csv_reader
+from pointline.v2.vendors.tardis.book import map_incremental_book_l2
+from pointline.v2.vendors.tardis.derivatives import map_derivative_ticker
+from pointline.v2.vendors.tardis.formats import (
+    ALIASES,
+    ANY_DEPTH_SNAPSHOTS,
+    DATA_TYPES,
+    FORMATS,
+    SNAPSHOT_DEPTHS,
+    TardisFormat,
+)
+from pointline.v2.vendors.tardis.options import map_options_chain
+from pointline.v2.vendors.tardis.quotes import map_quotes
+from pointline.v2.vendors.tardis.snapshots import map_book_snapshot
+from pointline.v2.vendors.tardis.trades import map_liquidations, map_trades
+
+Mapping = Callable[[pl.LazyFrame], pl.LazyFrame]
+
+
+@dataclass(frozen=True)
+class TardisParser:
+    """The parser of one Tardis data type.
+
+    Calling it parses a whole file; :meth:`chunks` streams it in bounded memory. Both give
+    the same rows (``file_seq`` continues across chunks).
+    """
+
+    format: TardisFormat
+    mapping: Mapping
+
+    def _columns(self, path: str) -> tuple[str, ...]:
+        header = csv_reader.read_header(path)
+        csv_reader.check_header(
+            header, self.format.columns, path=path, data_type=self.format.data_type
+        )
+        return header
+
+    def __call__(self, meta: BronzeFileMetadata) -> pl.DataFrame:
+        """Parse the whole file.
+
+        Raises:
+            VendorParseError: ``empty_file``, ``schema_mismatch``, ``truncated_file`` or
+                ``unreadable_file``.
+        """
+        path = csv_reader.source_path(meta)
+        text = csv_reader.read_text(path, self._columns(path))
+        return self.mapping(text.lazy()).collect()
+
+    def chunks(
+        self,
+        meta: BronzeFileMetadata,
+        chunk_rows: int,
+        *,
+        block_bytes: int = csv_reader.DEFAULT_BLOCK_BYTES,
+    ) -> Iterator[pl.DataFrame]:
+        """Parse the file as frames of at most ``chunk_rows`` rows (at least one frame).
+
+        The header is checked before this returns; read errors further in the file are
+        raised during iteration, after the chunks before them.
+        """
+        if chunk_rows < 1:
+            raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
+        path = csv_reader.source_path(meta)
+        columns = self._columns(path)
+        frames = (
+            self.mapping(text.lazy()).collect()
+            for text in csv_reader.iter_text(path, columns, block_bytes=block_bytes)
+        )
+        return csv_reader.rechunk(frames, chunk_rows)
+
+
+def _snapshot_parser(depth: int) -> TardisParser:
+    return TardisParser(
+        FORMATS[f"book_snapshot_{depth}"], functools.partial(map_book_snapshot, depth=depth)
+    )
+
+
+PARSERS: dict[str, TardisParser] = {
+    "trades": TardisParser(FORMATS["trades"], map_trades),
+    "quotes": TardisParser(FORMATS["quotes"], map_quotes),
+    "incremental_book_L2": TardisParser(FORMATS["incremental_book_L2"], map_incremental_book_l2),
+    "book_snapshot_25": _snapshot_parser(25),
+    "book_snapshot_5": _snapshot_parser(5),
+    "derivative_ticker": TardisParser(FORMATS["derivative_ticker"], map_derivative_ticker),
+    "liquidations": TardisParser(FORMATS["liquidations"], map_liquidations),
+    "options_chain": TardisParser(FORMATS["options_chain"], map_options_chain),
+}
+
+
+class BookSnapshotsParser:
+    """Parser for data type ``book_snapshots``: depth 5 or 25 as the header says."""
+
+    def _parser(self, meta: BronzeFileMetadata) -> TardisParser:
+        path = csv_reader.source_path(meta)
+        header = sorted(csv_reader.read_header(path))
+        for data_type in SNAPSHOT_DEPTHS:
+            if header == sorted(FORMATS[data_type].columns):
+                return PARSERS[data_type]
+        raise VendorParseError(
+            f"{path}: header matches neither the book_snapshot_5 nor the book_snapshot_25 "
+            f"columns (asks[i].price, asks[i].amount, bids[i].price, bids[i].amount)",
+            reason=csv_reader.REASON_SCHEMA_MISMATCH,
+            path=path,
+        )
+
+    def __call__(self, meta: BronzeFileMetadata) -> pl.DataFrame:
+        return self._parser(meta)(meta)
+
+    def chunks(
+        self,
+        meta: BronzeFileMetadata,
+        chunk_rows: int,
+        *,
+        block_bytes: int = csv_reader.DEFAULT_BLOCK_BYTES,
+    ) -> Iterator[pl.DataFrame]:
+        return self._parser(meta).chunks(meta, chunk_rows, block_bytes=block_bytes)
+
+
+def parser_for(data_type: str) -> TardisParser | BookSnapshotsParser:
+    """The parser of ``data_type``: a Tardis type, or an alias from ``tables.md`` routing.
+
+    Raises:
+        ValueError: unknown data type (the message lists the supported ones).
+    """
+    if data_type == ANY_DEPTH_SNAPSHOTS:
+        return BookSnapshotsParser()
+    parser = PARSERS.get(ALIASES.get(data_type, data_type))
+    if parser is None:
+        supported = [*DATA_TYPES, *ALIASES, ANY_DEPTH_SNAPSHOTS]
+        raise ValueError(f"unknown Tardis data type {data_type!r}; supported: {supported}")
+    return parser

@@ -1,0 +1,54 @@
+"""Values that do not convert are flagged per row (reason, Tardis field, original text)."""
+
+from __future__ import annotations
+
+import pytest
+
+P = "binance-futures,BTCUSDT"
+T = "1704067200000000,1704067200001234"
+
+
+@pytest.mark.parametrize(
+    ("row", "reason", "field", "value"),
+    [
+        (f"{P},{T},1,buy,1.0000000001,1", "unrepresentable_decimal", "price", "1.0000000001"),
+        (f"{P},{T},1,buy,10000000000,1", "unrepresentable_decimal", "price", "10000000000"),
+        (f"{P},{T},1,buy,4200O.5,1", "invalid_decimal", "price", "4200O.5"),
+        (f"{P},{T},1,buy,1,0.1.2", "invalid_decimal", "amount", "0.1.2"),
+        (f"{P},17040672OO,{T[17:]},1,buy,1,1", "invalid_integer", "timestamp", "17040672OO"),
+        (f"{P},{T[:16]},1.5,1,buy,1,1", "invalid_integer", "local_timestamp", "1.5"),
+    ],
+)
+def test_bad_value_is_flagged_not_raised(parse, row, reason, field, value) -> None:
+    df = parse("trades", [f"{P},{T},1,buy,1,1", row])
+    assert df.height == 2
+    assert df.row(0, named=True)["_reject_reason"] is None
+    flagged = df.row(1, named=True)
+    assert (flagged["_reject_reason"], flagged["_reject_field"], flagged["_reject_value"]) == (
+        reason,
+        field,
+        value,
+    )
+    assert flagged["file_seq"] == 2
+
+
+def test_first_failure_wins_integers_before_decimals(parse) -> None:
+    df = parse("trades", [f"{P},x,{T[17:]},1,buy,bad,bad"])
+    assert df.select("_reject_reason", "_reject_field", "_reject_value").row(0) == (
+        "invalid_integer",
+        "timestamp",
+        "x",
+    )
+
+
+def test_empty_fields_are_null_not_rejected(parse) -> None:
+    df = parse("trades", [f"{P},{T[:16]},,,,,"])
+    row = df.row(0, named=True)
+    assert (row["ts_local_us"], row["trade_id"], row["side"], row["price"], row["qty"]) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+    assert row["_reject_reason"] is None
