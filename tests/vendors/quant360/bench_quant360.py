@@ -65,9 +65,9 @@ def bench_parse(workdir: Path, rows: int, repeat: int) -> None:
     print(f"SZSE order file: {rows:,} rows, {size_mb:.1f} MB gzip, {rejected} rejects")
     print(f"  pl.read_csv (all text)       {t_text * 1e3:8.1f} ms")
     print(f"  pl.read_csv (inferred types) {t_infer * 1e3:8.1f} ms")
-    for label, seconds in (("whole", t_parse), ("50k chunks", t_chunks)):
+    for label, seconds in (("(whole)", t_parse), ("(50k chunks)", t_chunks)):
         print(
-            f"  QUANT360 parser ({label:10s}) {seconds * 1e3:6.1f} ms"
+            f"  QUANT360 parser {label:12s} {seconds * 1e3:8.1f} ms"
             f" = {seconds / t_text:.1f}x read_csv text"
         )
 

@@ -281,3 +281,19 @@ def test_bom_and_crlf_line_endings_are_read_like_plain_lines(write_file):
     assert got.drop("symbol").equals(expected.drop("symbol"))
     chunks = list(QUANT360.chunked_parser(meta)(meta, 2))
     assert pl.concat(chunks).equals(got)
+
+
+def test_public_names():
+    import pointline.v2.vendors.quant360 as quant360
+    import pointline.v2.vendors.quant360.upstream as upstream
+
+    assert sorted(quant360.__all__) == [
+        "ArchiveOutcome",
+        "ImportReport",
+        "QUANT360",
+        "Quant360Vendor",
+        "import_archives",
+    ]
+    assert all(getattr(quant360, name) is not None for name in quant360.__all__)
+    assert quant360.import_archives is upstream.import_archives
+    assert QUANT360 is quant360.QUANT360

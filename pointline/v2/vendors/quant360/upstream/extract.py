@@ -77,8 +77,6 @@ def _listing(path: Path) -> list[py7zr.FileInfo]:
     try:
         with py7zr.SevenZipFile(path, mode="r") as archive:
             return list(archive.list())
-    except py7zr.exceptions.DecompressionBombError as exc:
-        raise ArchiveRejectedError(f"{path.name}: {exc}", reason=FAIL_TOO_LARGE) from exc
     except _ARCHIVE_ERRORS as exc:
         raise ArchiveRejectedError(
             f"{path.name}: cannot read the archive ({type(exc).__name__}: {exc})",
