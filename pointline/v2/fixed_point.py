@@ -71,6 +71,11 @@ def _slow_exact(text: pl.Expr, *, scale_exp: int) -> pl.Expr:
 def convert_series(text: pl.Series, *, scale: int) -> tuple[pl.Series, pl.Series]:
     """Convert decimal text to fixed point exactly.
 
+    Fast path: Polars parses decimal text into ``Decimal`` exactly, but it rounds digits past
+    the scale (and accepts exponents, rounding ``1.5e-10`` to 0). So only values that cast
+    cleanly, stay in Int64 range and need no rounding and no exponent keep the fast result;
+    the rest (usually none) go through the digit-by-digit path, which never rounds.
+
     Returns:
         ``(values, reasons)``: Int64 values scaled by ``scale`` (null where the text is
         null/empty or does not convert) and, per value, null or the reason it did not convert
@@ -79,41 +84,35 @@ def convert_series(text: pl.Series, *, scale: int) -> tuple[pl.Series, pl.Series
     scale_exp = _scale_exponent(scale)
     if text.dtype != pl.Utf8:
         text = text.cast(pl.Utf8)
-    if text.str.contains(r"\s").any():
-        text = text.str.strip_chars()
-    present = text.is_not_null() & (text != "")
-    # Fast path: Polars parses decimal text to Decimal exactly, but rounds digits beyond the
-    # scale, so values with a non-zero digit past the scale are caught by the regex below.
+    name = text.name
     as_decimal = text.cast(pl.Decimal(38, scale_exp), strict=False)
-    # Anything at or past 10**(19 - scale_exp) cannot fit Int64 once scaled; null it before the
-    # multiplication so the Decimal arithmetic itself cannot overflow.
-    in_range = as_decimal.abs() < 10 ** (_INT64_DIGITS - scale_exp)
-    as_decimal = (
-        as_decimal.set(~in_range.fill_null(True), None) if not in_range.all() else as_decimal
-    )
-    values = (as_decimal * (10**scale_exp)).cast(pl.Int64, strict=False)
-    too_precise = text.str.contains(rf"\.\d{{{scale_exp}}}\d*[1-9]").fill_null(False)
-    values = values.set(too_precise, None) if too_precise.any() else values
-    has_exponent = text.str.contains("[eE]").fill_null(False)
-    if has_exponent.any():
-        exact = pl.select(_slow_exact(pl.lit(text), scale_exp=scale_exp)).to_series()
-        values = values.zip_with(~has_exponent, exact)
-    failed = present & values.is_null()
-    reasons = pl.Series(text.name, [None] * len(text), dtype=pl.Utf8)
-    if failed.any():
-        well_formed = text.str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-        reasons = (
-            pl.select(
-                pl.when(~pl.lit(failed))
-                .then(pl.lit(None, pl.Utf8))
-                .when(pl.lit(well_formed))
-                .then(pl.lit(REASON_UNREPRESENTABLE))
-                .otherwise(pl.lit(REASON_INVALID_DECIMAL))
-            )
-            .to_series()
-            .alias(text.name)
-        )
-    return values.alias(text.name), reasons
+    # At or past 10**(19 - scale_exp) nothing fits Int64 once scaled; such values go to the
+    # slow path so that the Decimal multiplication below cannot overflow.
+    in_range = (as_decimal.abs() < 10 ** (_INT64_DIGITS - scale_exp)).fill_null(False)
+    needs_rounding_or_exponent = text.str.contains(rf"[eE]|\.\d{{{scale_exp}}}\d*[1-9]")
+    fast = as_decimal.set(~in_range, None) if not in_range.all() else as_decimal
+    values = (fast * (10**scale_exp)).cast(pl.Int64, strict=False)
+    present = text.is_not_null() & (text.str.len_bytes() > 0)
+    slow = present & (values.is_null() | needs_rounding_or_exponent.fill_null(False))
+    reasons = pl.repeat(None, len(text), dtype=pl.Utf8, eager=True).alias(name)
+    if not slow.any():
+        return values.alias(name), reasons
+    positions = slow.arg_true()
+    hard = text.gather(positions)
+    exact = pl.select(_slow_exact(pl.lit(hard).str.strip_chars(), scale_exp=scale_exp))
+    exact_values = exact.to_series()
+    values = values.scatter(positions, exact_values)
+    well_formed = hard.str.strip_chars().str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+    hard_reasons = pl.select(
+        pl.when(pl.lit(exact_values).is_not_null())
+        .then(pl.lit(None, pl.Utf8))
+        .when(pl.lit(well_formed))
+        .then(pl.lit(REASON_UNREPRESENTABLE))
+        .otherwise(pl.lit(REASON_INVALID_DECIMAL))
+    ).to_series()
+    if hard_reasons.is_not_null().any():
+        reasons = reasons.scatter(positions, hard_reasons)
+    return values.alias(name), reasons.alias(name)
 
 
 def decimal_to_fixed(text: pl.Expr, *, scale: int) -> pl.Expr:
@@ -175,9 +174,11 @@ def convert_decimal_columns(
     field = pl.coalesce([pl.when(failed[n]).then(pl.lit(n)) for n in names])
     value = pl.coalesce([pl.when(failed[n]).then(pl.col(n).cast(pl.Utf8)) for n in names])
     if REJECT_REASON in existing:
-        reason = pl.coalesce([pl.col(REJECT_REASON), reason])
-        field = pl.coalesce([pl.col(REJECT_FIELD), field])
-        value = pl.coalesce([pl.col(REJECT_VALUE), value])
+        # A row rejected before keeps all three of its reject columns as they were.
+        earlier = pl.col(REJECT_REASON).is_not_null()
+        reason = pl.when(earlier).then(pl.col(REJECT_REASON)).otherwise(reason)
+        field = pl.when(earlier).then(pl.col(REJECT_FIELD)).otherwise(field)
+        value = pl.when(earlier).then(pl.col(REJECT_VALUE)).otherwise(value)
     return lf.with_columns(
         reason.alias(REJECT_REASON),
         field.alias(REJECT_FIELD),

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pointline.v2.ingestion.models import BronzeFileMetadata
-from pointline.v2.vendors.tardis import TARDIS, FORMATS
+from pointline.v2.vendors.tardis import FORMATS, TARDIS
 
 WriteFile = Callable[..., Path]
 Parse = Callable[..., pl.DataFrame]

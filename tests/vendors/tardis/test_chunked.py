@@ -13,7 +13,6 @@ from pointline.v2.vendors.tardis.samples import write_sample
 
 from .conftest import header, make_meta
 
-
 CASES = [
     *((data_type, 7, 4096) for data_type in FORMATS),  # blocks of a few lines
     *((data_type, 50, 1 << 20) for data_type in FORMATS),  # the whole file in one block

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 P = "binance-futures,BTCUSDT,1704067200000000,1704067200001234"
-O = "deribit,BTC-29MAR24-50000-C,1704067200000000,1704067200001234"
+OPT = "deribit,BTC-29MAR24-50000-C,1704067200000000,1704067200001234"
 
 
 def test_derivative_ticker_maps_exactly(parse) -> None:
@@ -57,7 +57,7 @@ def test_derivative_ticker_bad_rate_and_funding_time_are_flagged(parse) -> None:
 
 def test_options_chain_maps_every_column(parse) -> None:
     row = (
-        f"{O},call,50000,1711699200000000,12.5,0.0425,0.042,3,55.1,0.0435,4.5,56.2,"
+        f"{OPT},call,50000,1711699200000000,12.5,0.0425,0.042,3,55.1,0.0435,4.5,56.2,"
         "0.043,55.6,BTC-29MAR24,42123.45,0.31,0.00002,45.6,-30.1,12.3"
     )
     df = parse("options_chain", [row])
@@ -93,8 +93,8 @@ def test_options_chain_maps_every_column(parse) -> None:
 
 
 def test_options_chain_empty_quotes_are_null_and_bad_expiration_flagged(parse) -> None:
-    empty_quote = f"{O},put,50000,1711699200000000" + "," * 16 + ",0.5"
-    bad_expiry = f"{O},put,50000,2024-03-29" + "," * 16 + ",0.5"
+    empty_quote = f"{OPT},put,50000,1711699200000000" + "," * 16 + ",0.5"
+    bad_expiry = f"{OPT},put,50000,2024-03-29" + "," * 16 + ",0.5"
     df = parse("options_chain", [empty_quote, bad_expiry])
     first = df.row(0, named=True)
     assert (first["bid_price"], first["bid_iv"], first["underlying_index"], first["rho"]) == (

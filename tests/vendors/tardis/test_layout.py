@@ -38,7 +38,10 @@ def _loc(data_type: str, exchange: str, symbol: str) -> BronzeLocation:
             "binance-futures_derivative_ticker_2024-01-02_PERPETUALS.csv.gz",
             _loc("derivative_ticker", "binance-futures", "PERPETUALS"),
         ),
-        ("deribit_options_chain_2024-01-02_OPTIONS.csv.gz", _loc("options_chain", "deribit", "OPTIONS")),
+        (
+            "deribit_options_chain_2024-01-02_OPTIONS.csv.gz",
+            _loc("options_chain", "deribit", "OPTIONS"),
+        ),
         (
             "bitmex_liquidations_2024-01-02_XBT_USD_2024.csv.gz",
             _loc("liquidations", "bitmex", "XBT_USD_2024"),

@@ -42,7 +42,10 @@ def test_ragged_row_is_flagged_with_its_raw_line(write_file, bad, position) -> N
     expected[position] = ("malformed_row", None, bad)
     assert flags == expected
     good = whole.filter(whole["_reject_reason"].is_null())
-    assert good.select("trade_id", "price", "qty").rows() == [("1", 42_000_500_000_000, 100_000_000)] * 2
+    assert (
+        good.select("trade_id", "price", "qty").rows()
+        == [("1", 42_000_500_000_000, 100_000_000)] * 2
+    )
     assert whole.equals(pl.concat(chunked))
 
 

@@ -52,3 +52,23 @@ def test_empty_fields_are_null_not_rejected(parse) -> None:
         None,
     )
     assert row["_reject_reason"] is None
+
+
+def test_an_earlier_flag_is_kept_whole(parse) -> None:
+    short = f"{P},x,{T[17:]},1,buy,bad"  # one field short, and bad values
+    df = parse("trades", [short])
+    assert df.select("_reject_reason", "_reject_field", "_reject_value").row(0) == (
+        "malformed_row",
+        None,
+        short,
+    )
+
+
+def test_a_gap_flag_is_not_mixed_with_a_later_decimal_failure(parse) -> None:
+    levels = ["100", "1"] + [""] * 8 + ["99", "1", "", "", "9x", "1"] + [""] * 4
+    df = parse("book_snapshot_5", [f"{P},{T}," + ",".join(levels)])
+    assert df.select("_reject_reason", "_reject_field", "_reject_value").row(0) == (
+        "book_level_gap",
+        "bids[1]",
+        None,
+    )

@@ -19,9 +19,7 @@ import polars as pl
 from pointline.schemas.registry import get_table_spec
 from pointline.v2.fixed_point import (
     REJECT_COLUMNS,
-    REJECT_FIELD,
     REJECT_REASON,
-    REJECT_VALUE,
     convert_decimal_columns,
 )
 
@@ -38,24 +36,45 @@ Check = tuple[pl.Expr, "str | pl.Expr", "str | pl.Expr", pl.Expr]
 it is about (the reason and field as text or as an expression) and the text to keep."""
 
 
-def flag_rows(frame: pl.LazyFrame, checks: Sequence[Check]) -> pl.LazyFrame:
-    """Flag the rows failing ``checks`` (the first failing check wins).
+def _first_match(checks: Sequence[Check], part: int) -> pl.Expr:
+    """Part ``part`` (reason, field or value) of the first check that fails, else null."""
+    chain = None
+    for check in checks:
+        failed, value = check[0], check[part]
+        value = value if isinstance(value, pl.Expr) else pl.lit(value, pl.String)
+        chain = (pl.when(failed) if chain is None else chain.when(failed)).then(value)
+    return chain.otherwise(pl.lit(None, pl.String))  # type: ignore[union-attr]
 
-    A row already flagged keeps its reject columns.
+
+def _keep_earlier(earlier: Mapping[str, str]) -> list[pl.Expr]:
+    """The reject columns, taken whole from ``earlier`` (column names) where it has a reason."""
+    flagged = pl.col(earlier[REJECT_REASON]).is_not_null()
+    return [
+        pl.when(flagged).then(pl.col(earlier[c])).otherwise(pl.col(c)).alias(c)
+        for c in REJECT_COLUMNS
+    ]
+
+
+def flag_rows(frame: pl.LazyFrame, checks: Sequence[Check]) -> pl.LazyFrame:
+    """Flag the rows failing ``checks``: the first failing check sets all three reject columns.
+
+    A row already flagged keeps its reject columns as they are.
     """
     if not checks:
         return frame
-
-    def first(values: list[pl.Expr], current: str) -> pl.Expr:
-        return pl.coalesce([pl.col(current), *values])
-
-    def expr(value: str | pl.Expr) -> pl.Expr:
-        return value if isinstance(value, pl.Expr) else pl.lit(value)
-
-    return frame.with_columns(
-        first([pl.when(f).then(expr(r)) for f, r, _, _ in checks], REJECT_REASON),
-        first([pl.when(f).then(expr(c)) for f, _, c, _ in checks], REJECT_FIELD),
-        first([pl.when(f).then(v) for f, _, _, v in checks], REJECT_VALUE),
+    new = {c: f"__new{c}" for c in REJECT_COLUMNS}
+    return (
+        frame.with_columns(
+            _first_match(checks, part).alias(new[c]) for part, c in enumerate(REJECT_COLUMNS, 1)
+        )
+        .with_columns(
+            pl.when(pl.col(REJECT_REASON).is_null())
+            .then(pl.col(new[c]))
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in REJECT_COLUMNS
+        )
+        .drop(new.values())
     )
 
 
@@ -98,7 +117,13 @@ def convert_columns(
         for c, expr in converted.items()
     ]
     frame = flag_rows(frame, checks).with_columns(expr.alias(c) for c, expr in converted.items())
-    return convert_decimal_columns(frame, decimals or {})
+    if not decimals:
+        return frame
+    # convert_decimal_columns fills each reject column on its own; run it on fresh columns so
+    # that a row keeps the reason, field and value of one and the same (earlier) failure.
+    earlier = {c: f"__earlier{c}" for c in REJECT_COLUMNS}
+    frame = convert_decimal_columns(frame.rename(earlier), decimals)
+    return frame.with_columns(_keep_earlier(earlier)).drop(earlier.values())
 
 
 def select_table(frame: pl.LazyFrame, table: str, columns: Mapping[str, pl.Expr]) -> pl.LazyFrame:

@@ -49,7 +49,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _HEADER_LIMIT = 1 << 20
 _LINE = "__line"
 _FIELDS = "__fields"
-_DECOMPRESSION_ERRORS = (EOFError, OSError, zlib.error)
+_READ_ERRORS = (EOFError, OSError, zlib.error)
 
 
 def source_path(meta: BronzeFileMetadata) -> str:
@@ -100,7 +100,7 @@ def _diagnose(path: str, exc: BaseException) -> VendorParseError:
             for raw in stream:
                 raw.decode("utf-8")
                 line += 1
-    except (*_DECOMPRESSION_ERRORS, UnicodeDecodeError) as found:
+    except (*_READ_ERRORS, UnicodeDecodeError) as found:
         return _read_error(path, found, line=line)
     return VendorParseError(
         f"{path}: unreadable file: {exc}", reason=REASON_UNREADABLE_FILE, path=path
@@ -116,7 +116,7 @@ def read_header(path: str) -> tuple[str, ...]:
     try:
         with _open_binary(path) as stream:
             first = stream.readline(_HEADER_LIMIT)
-    except _DECOMPRESSION_ERRORS as exc:
+    except _READ_ERRORS as exc:
         raise _read_error(path, exc) from exc
     if not first:
         raise VendorParseError(
@@ -254,7 +254,7 @@ def _line_blocks(path: str, block_bytes: int) -> Iterator[bytes]:
                     yield data[:cut]
             if carry:
                 yield carry
-    except _DECOMPRESSION_ERRORS as exc:
+    except _READ_ERRORS as exc:
         raise _read_error(path, exc) from exc
 
 

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from pointline.errors import LayoutError
 from pointline.v2.vendors.base import BronzeLocation
-from pointline.v2.vendors.tardis.formats import ALIASES, DATA_TYPES
+from pointline.v2.vendors.tardis.formats import ALIASES, ANY_DEPTH_SNAPSHOTS, DATA_TYPES
 
 VENDOR = "tardis"
 
 _EXTENSIONS = (".csv.gz", ".csv")
-_KNOWN_TYPES = (*DATA_TYPES, *ALIASES)
+_KNOWN_TYPES = (*DATA_TYPES, *ALIASES, ANY_DEPTH_SNAPSHOTS)
 # Longest first so that ``book_snapshot_25`` is tried before any shorter prefix.
 _TYPE_ALTERNATION = "|".join(re.escape(t) for t in sorted(DATA_TYPES, key=len, reverse=True))
 _FILE_NAME_RE = re.compile(

@@ -33,7 +33,8 @@ from pointline.v2.vendors.tardis.quotes import map_quotes
 from pointline.v2.vendors.tardis.snapshots import map_book_snapshot
 from pointline.v2.vendors.tardis.trades import map_liquidations, map_trades
 
-Mapping = Callable[[pl.LazyFrame], pl.LazyFrame]
+MapRows = Callable[[pl.LazyFrame], pl.LazyFrame]
+"""Text rows of one file (LazyFrame) -> rows of the target table plus the reject columns."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class TardisParser:
     """
 
     format: TardisFormat
-    mapping: Mapping
+    mapping: MapRows
 
     def _columns(self, path: str) -> tuple[str, ...]:
         header = csv_reader.read_header(path)
