@@ -49,14 +49,15 @@ def demo() -> None:
             title="pointline scan trades --symbol BTCUSDT (prices and quantities scaled by 10**9)",
         )
     )
+    # Repeat --lake only when it was given: otherwise the commands find the same lake.
+    lake = f" --lake {root}" if opts.lake is not None else ""
     quarantined = [f.result.file_id for f in summary.files if f.result.rows_quarantined]
-    lake = f"--lake {root}"
+    file_id = f" --file-id {quarantined[0]}" if quarantined else ""
     console.print("Next:")
-    console.print(f"  pointline manifest {lake}")
-    if quarantined:
-        console.print(f"  pointline quarantine {lake} --file-id {quarantined[0]}")
-    console.print(f"  pointline scan trades {lake} --symbol ETHUSDT --limit 10")
-    console.print(f"  pointline symbols show {lake}")
+    console.print(f"  pointline manifest{lake}")
+    console.print(f"  pointline quarantine{lake}{file_id}")
+    console.print(f"  pointline scan trades{lake} --symbol ETHUSDT --limit 10")
+    console.print(f"  pointline symbols show{lake}")
     failed = [o for o in outcomes if o.result.status == INGEST_STATUS_FAILED]
     render.print_problems(render.stderr_console(), failed)
     click.get_current_context().exit(status)

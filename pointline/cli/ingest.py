@@ -101,7 +101,8 @@ def ingest(
     else:
         console.print(render.results_table(outcomes))
         console.print(render.totals_line(summary, dry_run=dry_run))
-        render.print_problems(render.stderr_console(), outcomes)
+        lake_option = f" --lake {opts.lake}" if opts.lake is not None else ""
+        render.print_problems(render.stderr_console(), outcomes, lake=lake_option)
     click.get_current_context().exit(status)
 
 

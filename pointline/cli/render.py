@@ -36,6 +36,7 @@ from pointline.schemas.types import (
     INGEST_STATUS_SUCCESS,
 )
 from pointline.v2.ingestion.models import IngestionResult
+from pointline.v2.ingestion.reasons import MISSING_PIT_SYMBOL_COVERAGE
 
 _PIPE_WIDTH = 160
 _STATUS_STYLE = {
@@ -134,27 +135,32 @@ def _common_folder(paths: Sequence[str]) -> str:
 
 
 def results_table(outcomes: Sequence[FileOutcome], *, title: str = "Files") -> Table:
-    """One row per file; the folder all files share is named once, in the title."""
+    """One row per file; the folder all files share is named once, in the title, and the
+    ``reason`` column only shows when a file has one."""
     folder = _common_folder([o.path for o in outcomes])
     if folder:
         title = f"{title} in {folder}"
+    with_reason = any(o.result.failure_reason for o in outcomes)
     table = Table(title=title, title_justify="left")
     table.add_column("file", overflow="fold")
     table.add_column("status")
     for name in ("file_id", "rows", "written", "quarantined"):
         table.add_column(name, justify="right")
-    table.add_column("reason")
+    if with_reason:
+        table.add_column("reason")
     for o in outcomes:
         r = o.result
-        table.add_row(
+        cells = [
             os.path.relpath(o.path, folder) if folder else o.path,
             status_text(o.label),
             _cell(r.file_id),
             f"{r.row_count:,}",
             f"{r.rows_written:,}",
             f"{r.rows_quarantined:,}",
-            r.failure_reason or "",
-        )
+        ]
+        if with_reason:
+            cells.append(r.failure_reason or "")
+        table.add_row(*cells)
     return table
 
 
@@ -169,8 +175,14 @@ def totals_line(summary: Mapping[str, Any], *, dry_run: bool = False) -> str:
     )
 
 
-def print_problems(console: Console, outcomes: Iterable[FileOutcome]) -> None:
-    """One sentence per failed or quarantined file, with what to do next."""
+def print_problems(console: Console, outcomes: Iterable[FileOutcome], *, lake: str = "") -> None:
+    """One sentence per failed or quarantined file, with what to do next.
+
+    Args:
+        console: where to print (stderr).
+        outcomes: the files; those that ended well are passed over.
+        lake: `` --lake DIR`` to repeat in the suggested commands ("" when not given).
+    """
     for o in outcomes:
         if not o.is_problem:
             continue
@@ -178,9 +190,14 @@ def print_problems(console: Console, outcomes: Iterable[FileOutcome]) -> None:
         if r.status == INGEST_STATUS_FAILED:
             hint = "fix the file (or the lake) and run the command again"
         else:
-            hint = f"see `pointline quarantine --file-id {r.file_id}`"
+            hint = f"see `pointline quarantine --file-id {r.file_id}{lake}`"
+            if MISSING_PIT_SYMBOL_COVERAGE in (r.failure_reason or ""):
+                hint += (
+                    f"; rows whose symbol is not in dim_symbol at their time are kept there: "
+                    f"check `pointline symbols show{lake}`"
+                )
         message = r.error_message or r.failure_reason or r.status
-        console.print(Text(f"{o.path}: {r.status}: {message}; {hint}.", style=""))
+        console.print(f"{o.path}: {r.status}: {message}; {hint}.", markup=False, highlight=False)
 
 
 # -- frames ----------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ def quarantine(file_id: int | None, limit: int) -> None:
     if frame.is_empty():
         console.print(f"No quarantined rows{which} in {lake.root}.")
         return
-    by_reason = frame.group_by("file_id", "rule_name").len().sort("file_id", "rule_name")
+    by_reason = frame.group_by("file_id", "rule_name").len(name="rows").sort("file_id", "rule_name")
     console.print(render.frame_table(by_reason, title=f"Quarantined rows{which} by reason"))
     shown = frame.select(QUARANTINE_COLUMNS).head(limit)
     title = f"First {shown.height} of {frame.height} quarantined rows{which}"
@@ -222,6 +222,8 @@ def scan(
         render.emit_json({"command": "scan", "table": table, "rows": render.frame_rows(frame)})
     elif fmt == "csv":
         click.echo(_text_lists(frame).write_csv(), nl=False)
+    elif frame.is_empty():
+        render.stdout_console().print(f"No {table} rows in {lake.root} match.")
     else:
         title = f"{table}: first {frame.height} row(s) (prices and quantities scaled by 10**9)"
         render.stdout_console().print(render.frame_table(frame, title=title))

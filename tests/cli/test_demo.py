@@ -115,6 +115,7 @@ def test_demo_command_prints_the_summary(demo_copy: Path) -> None:
         assert f"{table}" in out and f"{rows:,}" in out
     assert "missing_pit_symbol_coverage" in out
     assert f"pointline manifest --lake {demo_copy}" in out
+    assert f"pointline quarantine --lake {demo_copy}" in out
 
 
 def test_demo_command_json(tmp_path: Path) -> None:

@@ -58,7 +58,8 @@ def test_ingest_quarantined_file_exits_1(seeded_lake: Path) -> None:
     assert "quarantined: all 10 row(s) were quarantined (missing_pit_symbol_coverage)" in (
         result.stderr
     )
-    assert "pointline quarantine --file-id 1" in result.stderr
+    assert f"see `pointline quarantine --file-id 1 --lake {seeded_lake}`" in result.stderr
+    assert f"check `pointline symbols show --lake {seeded_lake}`" in result.stderr
 
 
 def test_ingest_failed_file_exits_1_and_names_it(seeded_lake: Path) -> None:

@@ -170,6 +170,14 @@ def test_scan_table_format(demo_lake: Path) -> None:
     assert result.stdout.count("ETHUSDT") == 3
 
 
+def test_scan_with_no_rows(demo_lake: Path, tmp_path: Path) -> None:
+    result = invoke("scan", "trades", "--symbol", "SOLUSDT", "--lake", demo_lake)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"No trades rows in {demo_lake} match.\n"
+    empty = invoke("scan", "quotes", "--lake", tmp_path / "new")
+    assert empty.stdout == f"No quotes rows in {tmp_path / 'new'} match.\n"
+
+
 def test_scan_json_filters(demo_lake: Path) -> None:
     result = invoke(
         "scan",

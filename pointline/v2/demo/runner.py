@@ -77,7 +77,7 @@ class DemoSummary:
             "lake": str(self.lake_root),
             "dim_symbol_version": self.dim_symbol_version,
             "archive_files": self.archive_files,
-            "files": [{"path": f.path, **result_dict(f.result)} for f in self.files],
+            "files": [{"path": f.path, **_result_dict(f.result)} for f in self.files],
             "files_skipped": self.files_skipped,
             "all_skipped": self.all_skipped,
             "rows_per_table": dict(self.rows_per_table),
@@ -87,7 +87,7 @@ class DemoSummary:
         }
 
 
-def result_dict(result: IngestionResult) -> dict[str, Any]:
+def _result_dict(result: IngestionResult) -> dict[str, Any]:
     """An ``IngestionResult`` as a JSON-ready dict (dates as ISO text)."""
     return {
         "status": result.status,
