@@ -98,7 +98,7 @@ def version_of(dt: DeltaTable, path: Path) -> int:
     try:
         return dt.version()
     except LIBRARY_ERRORS as exc:  # pragma: no cover - version() reads no file
-        raise TableCorruptError(f"table at {path} has no readable version: {describe(exc)}") from exc
+        raise TableCorruptError(f"table at {path} has no version: {describe(exc)}") from exc
 
 
 @cache
@@ -112,7 +112,7 @@ def arrow_schema(spec: TableSpec) -> pa.Schema:
 
 
 def to_arrow(df: pl.DataFrame, spec: TableSpec) -> pa.Table:
-    """``df`` (already in spec column order and dtypes) as an Arrow table of :func:`arrow_schema`."""
+    """``df`` (in spec column order and dtypes) as an Arrow table of :func:`arrow_schema`."""
     return df.to_arrow().cast(arrow_schema(spec))
 
 
@@ -121,13 +121,19 @@ def empty_frame(spec: TableSpec) -> pl.DataFrame:
     return pl.DataFrame(schema=spec.to_polars())
 
 
-def conform(df: pl.DataFrame, spec: TableSpec, path: Path) -> pl.DataFrame:
+def conform(
+    df: pl.DataFrame, spec: TableSpec, path: Path, columns: list[str] | None = None
+) -> pl.DataFrame:
     """``df`` read from the table at ``path``, checked against and cast to the spec schema.
+
+    Args:
+        columns: the projection that was read (default: every spec column).
 
     Raises:
         TableCorruptError: the table's columns or dtypes are not those of the spec.
     """
-    expected = spec.to_polars()
+    full = spec.to_polars()
+    expected = pl.Schema([(c, full[c]) for c in columns]) if columns else full
     if set(df.columns) != set(expected.names()):
         missing = [c for c in expected.names() if c not in df.columns]
         extra = [c for c in df.columns if c not in expected]
@@ -156,14 +162,25 @@ def read_frame(
     path: Path,
     *,
     filters: list[tuple[str, str, Any]] | None = None,
+    columns: list[str] | None = None,
 ) -> pl.DataFrame:
-    """Rows of the table (optionally ``filters`` in DNF; files are pruned by their stats).
+    """Rows of the table, optionally only ``columns`` and rows matching ``filters``.
+
+    ``filters`` (DNF tuples) also prune data files by their partition values and min/max
+    statistics, so a filter on ``file_id`` reads only the files that can hold that id.
 
     Raises:
         TableCorruptError: a data file is missing or unreadable, or the schema is off.
     """
+    if columns is not None:
+        known = set(table_columns(dt, path))
+        missing = [c for c in columns if c not in known]
+        if missing:
+            raise TableCorruptError(
+                f"table at {path} does not have the {spec.name} schema: missing columns {missing}"
+            )
     try:
-        table = dt.to_pyarrow_table(filters=filters)
+        table = dt.to_pyarrow_table(filters=filters, columns=columns)
         df = pl.from_arrow(table)
     except LIBRARY_ERRORS as exc:
         raise TableCorruptError(
@@ -171,7 +188,15 @@ def read_frame(
         ) from exc
     if not isinstance(df, pl.DataFrame):  # pragma: no cover - a Table always gives a frame
         raise TableCorruptError(f"table {spec.name} at {path} did not read as a frame")
-    return conform(df, spec, path)
+    return conform(df, spec, path, columns)
+
+
+def table_columns(dt: DeltaTable, path: Path) -> list[str]:
+    """The column names of the table's current schema."""
+    try:
+        return [field.name for field in dt.schema().fields]
+    except LIBRARY_ERRORS as exc:  # pragma: no cover - the schema is part of the snapshot
+        raise TableCorruptError(f"table at {path} has no readable schema: {describe(exc)}") from exc
 
 
 def read_path(path: Path, spec: TableSpec) -> pl.DataFrame:

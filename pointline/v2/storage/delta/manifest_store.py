@@ -20,8 +20,9 @@ Cost that stays flat as the manifest grows
     ``overwrite``-with-``predicate="file_id = N"`` commit of the one new row (delta-rs prunes
     data files by their file_id stats, so only that row's file is rewritten), which keeps
     exactly one row per identity in every version. Every ``compact_every`` table versions
-    the small files are compacted and a checkpoint is written, so the file count and the log
-    replay stay bounded.
+    the small files are compacted, a checkpoint is written, the log before it is deleted and
+    data files replaced over an hour ago are vacuumed, so the file count, the log replay and
+    the disk use stay bounded (``benchmarks/manifest_scale.py`` measures it).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from pointline.schemas.types import (
 )
 from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.delta import _io
+from pointline.v2.storage.models import ManifestIdentity
 
 Identity = tuple[str, str, str, str]
 Row = dict[str, Any]
@@ -55,12 +57,19 @@ _SCHEMA = _SPEC.to_polars()
 # delta-rs lists the whole ``_delta_log`` on every commit, so a long log makes every write
 # slower (measured: 20 ms -> 115 ms per commit over 2,000 commits). The manifest keeps no
 # history worth that; readers start from the newest checkpoint and are unaffected.
-_RETENTION_KEY = "delta.logRetentionDuration"
-_TABLE_CONFIG = {_RETENTION_KEY: "interval 0 seconds"}
+# Every status update replaces one small data file; the replaced files are deleted by a
+# vacuum once older than ``vacuum_retention_hours``. Their tombstones stay in the snapshot
+# (and every checkpoint) for deletedFileRetentionDuration, so that is kept short too, but
+# longer than the vacuum retention so that every tombstone is seen by a vacuum.
+_TABLE_CONFIG = {
+    "delta.logRetentionDuration": "interval 0 seconds",
+    "delta.deletedFileRetentionDuration": "interval 2 hours",
+}
+DEFAULT_VACUUM_RETENTION_HOURS = 1
 
 
 def _identity(meta: BronzeFileMetadata) -> Identity:
-    return (meta.vendor, meta.data_type, meta.bronze_file_path, meta.sha256)
+    return ManifestIdentity.from_meta(meta).as_tuple()
 
 
 def _row_identity(row: Row) -> Identity:
@@ -94,11 +103,25 @@ class DeltaManifestStore:
         table_path: the table directory, e.g. ``<lake>/silver/ingest_manifest``.
         compact_every: compact small files and checkpoint when the table version is a
             multiple of this.
+        vacuum_retention_hours: with each compaction, delete data files replaced more than
+            this many hours ago (``None``: never). Readers of an older snapshot still being
+            read after that long would miss files, so keep it well above 0.
     """
 
-    def __init__(self, table_path: str | Path, *, compact_every: int = 100) -> None:
+    def __init__(
+        self,
+        table_path: str | Path,
+        *,
+        compact_every: int = 50,
+        vacuum_retention_hours: int | None = DEFAULT_VACUUM_RETENTION_HOURS,
+    ) -> None:
         if compact_every < 1:
             raise ValueError(f"compact_every must be >= 1, got {compact_every}")
+        if vacuum_retention_hours is not None and vacuum_retention_hours < 0:
+            raise ValueError(
+                f"vacuum_retention_hours must be >= 0 or None, got {vacuum_retention_hours}"
+            )
+        self._vacuum_hours = vacuum_retention_hours
         self._path = Path(table_path)
         self._compact_every = compact_every
         self._lock = _io.new_lock(self._path)
@@ -337,25 +360,35 @@ class DeltaManifestStore:
             self._maintain()
 
     def _maintain(self) -> None:
-        """Compact small files, checkpoint and drop the log before the checkpoint.
+        """Compact small files, checkpoint, drop the log before it, vacuum replaced files.
 
         None of these change rows: the cache stays valid when each step moved the version by
-        at most the one commit it makes (otherwise another writer slipped in: reload later).
+        no more than the commits it makes (otherwise another writer slipped in: reload).
         """
         dt = self._dt
         if dt is None:  # pragma: no cover
             return
         valid = self._version is not None
 
-        def step(action: Callable[[], object], what: str) -> None:
+        def step(action: Callable[[], object], what: str, commits: int = 1) -> None:
             nonlocal valid
             before = _io.version_of(dt, self._path)
             _io.commit(action, path=self._path, what=what, attempts=1)
-            valid = valid and _io.version_of(dt, self._path) - before <= 1
+            valid = valid and _io.version_of(dt, self._path) - before <= commits
 
         step(lambda: dt.optimize.compact(), "compact the manifest")
-        if dt.metadata().configuration.get(_RETENTION_KEY) != _TABLE_CONFIG[_RETENTION_KEY]:
+        config = dt.metadata().configuration
+        if any(config.get(key) != value for key, value in _TABLE_CONFIG.items()):
             step(lambda: dt.alter.set_table_properties(_TABLE_CONFIG), "configure the manifest")
         step(dt.create_checkpoint, "checkpoint the manifest")
         step(dt.cleanup_metadata, "clean the manifest log")
+        if self._vacuum_hours is not None:
+            hours = self._vacuum_hours
+            step(
+                lambda: dt.vacuum(
+                    retention_hours=hours, dry_run=False, enforce_retention_duration=False
+                ),
+                "vacuum the manifest",
+                commits=2,  # VACUUM START and VACUUM END
+            )
         self._version = _io.version_of(dt, self._path) if valid else None

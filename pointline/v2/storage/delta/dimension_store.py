@@ -1,0 +1,181 @@
+"""``dim_symbol`` as an unpartitioned Delta table, replaced whole by each save.
+
+Reads
+    :meth:`DeltaDimensionStore.load_dim_symbol` returns the table sorted by its tie-break
+    keys, or an empty frame of the exact schema when the table does not exist. A table that
+    exists but cannot be read (damaged log, missing data file, columns off the spec) raises
+    :class:`~pointline.errors.TableCorruptError`: never an empty frame, which would silently
+    make every symbol unknown.
+
+Saves (compare-and-swap)
+    :meth:`DeltaDimensionStore.save_dim_symbol` first checks the frame against the spec and
+    the SCD2 invariants (:func:`pointline.v2.dim_symbol.validate`), then, under the table's
+    file lock, compares ``expected_version`` with the current version and overwrites the
+    table in one commit. ``expected_version``:
+
+    * ``None``: no check (creates the table, or replaces whatever is there);
+    * ``-1``: the table must not exist yet (create only);
+    * ``N >= 0``: the table must be at version N (a missing table does not match).
+
+    A mismatch raises :class:`~pointline.errors.VersionMismatchError` (a ``ValueError``
+    whose message contains "version mismatch"). With an ``expected_version`` the commit is
+    made without Delta's automatic conflict retries, so a writer on another machine that
+    committed meanwhile also makes this save fail with a version mismatch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError
+
+from pointline.errors import StorageError, TableCorruptError, VersionMismatchError
+from pointline.schemas.dimensions import DIM_SYMBOL
+from pointline.v2.storage.delta import _io
+from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE
+from pointline.v2.storage.validation import validate_frame
+
+_SPEC = DIM_SYMBOL
+_SORT = list(DIM_SYMBOL.tie_break_keys)
+CREATE_ONLY = -1
+
+
+class DeltaDimensionStore:
+    """The ``dim_symbol`` Delta table.
+
+    Args:
+        silver_root: the table is ``<silver_root>/dim_symbol`` ...
+        dim_symbol_path: ... unless its path is given here. One of the two is required.
+    """
+
+    def __init__(
+        self,
+        *,
+        silver_root: str | Path | None = None,
+        dim_symbol_path: str | Path | None = None,
+    ) -> None:
+        if dim_symbol_path is not None:
+            self._path = Path(dim_symbol_path)
+        elif silver_root is not None:
+            self._path = Path(silver_root) / DIM_SYMBOL_TABLE
+        else:
+            raise ValueError("DeltaDimensionStore needs silver_root or dim_symbol_path")
+        self._lock = _io.new_lock(self._path)
+
+    @property
+    def table_path(self) -> Path:
+        return self._path
+
+    def load_dim_symbol(self) -> pl.DataFrame:
+        """The table sorted by (exchange, exchange_symbol, valid_from_ts_us).
+
+        Raises:
+            TableCorruptError: the table exists but cannot be read.
+        """
+        return _io.read_path(self._path, _SPEC).sort(_SORT)
+
+    def load_version(self, version: int) -> pl.DataFrame:
+        """The table as saved at ``version`` (Delta time travel).
+
+        Raises:
+            ValueError: the table does not exist or has no such version.
+            TableCorruptError: that version cannot be read.
+        """
+        current = self.current_version()
+        if current is None or not 0 <= version <= current:
+            raise ValueError(
+                f"dim_symbol at {self._path} has no version {version}; "
+                + ("the table does not exist" if current is None else f"versions: 0..{current}")
+            )
+        try:
+            dt = DeltaTable(str(self._path), version=version)
+        except _io.LIBRARY_ERRORS as exc:
+            raise TableCorruptError(
+                f"dim_symbol at {self._path} version {version} cannot be opened: "
+                f"{_io.describe(exc)}"
+            ) from exc
+        return _io.read_frame(dt, _SPEC, self._path).sort(_SORT)
+
+    def current_version(self) -> int | None:
+        """The table version, ``None`` when the table does not exist."""
+        dt = _io.open_table(self._path)
+        return None if dt is None else _io.version_of(dt, self._path)
+
+    def save_dim_symbol(self, df: pl.DataFrame, *, expected_version: int | None = None) -> int:
+        """Validate ``df`` and atomically replace the table with it; return the new version.
+
+        Raises:
+            SchemaMismatchError: ``df`` is off the dim_symbol spec.
+            ValueError: an SCD2 invariant is broken (the message names it).
+            VersionMismatchError: ``expected_version`` is not the current version.
+            StorageError: the write failed (the table is unchanged).
+        """
+        from pointline.v2 import dim_symbol  # the invariants live with the SCD2 functions
+
+        frame = validate_frame(_SPEC, df)
+        dim_symbol.validate(frame)
+        data = _io.to_arrow(frame.sort(_SORT), _SPEC)
+        with _io.locked(self._lock, self._path):
+            dt = _io.open_table(self._path)
+            current = None if dt is None else _io.version_of(dt, self._path)
+            self._check_expected(expected_version, current)
+            if dt is None:
+                _io.commit(
+                    lambda: write_deltalake(str(self._path), data, mode="error"),
+                    path=self._path,
+                    what="create dim_symbol",
+                    attempts=1,
+                )
+                created = _io.open_table(self._path)
+                if created is None:  # pragma: no cover - the write just created it
+                    raise StorageError(f"dim_symbol at {self._path} was not created")
+                return _io.version_of(created, self._path)
+            if expected_version is None:
+                _io.commit(
+                    lambda: write_deltalake(dt, data, mode="overwrite"),
+                    path=self._path,
+                    what="save dim_symbol",
+                    before_retry=lambda: _io.refresh(dt, self._path),
+                )
+            else:
+                self._overwrite_at(dt, data, expected_version, current)
+            return _io.version_of(dt, self._path)
+
+    def _overwrite_at(
+        self, dt: DeltaTable, data: pa.Table, expected: int, current: int | None
+    ) -> None:
+        """Overwrite with no automatic rebase: any commit after ``current`` is a mismatch."""
+        try:
+            write_deltalake(
+                dt,
+                data,
+                mode="overwrite",
+                commit_properties=CommitProperties(max_commit_retries=0),
+            )
+        except CommitFailedError as exc:
+            raise VersionMismatchError(
+                f"dim_symbol at {self._path}: version mismatch: expected version {expected}, "
+                f"another writer committed after version {current}"
+            ) from exc
+        except _io.LIBRARY_ERRORS as exc:
+            raise StorageError(
+                f"save dim_symbol at {self._path} failed: {_io.describe(exc)}"
+            ) from exc
+
+    def _check_expected(self, expected: int | None, current: int | None) -> None:
+        if expected is None:
+            return
+        if expected < CREATE_ONLY:
+            raise ValueError(
+                f"expected_version must be None, -1 (create only) or a version >= 0, got {expected}"
+            )
+        if (CREATE_ONLY if current is None else current) != expected:
+            found = "does not exist" if current is None else f"is at version {current}"
+            wanted = "to not exist" if expected == CREATE_ONLY else f"version {expected}"
+            raise VersionMismatchError(
+                f"dim_symbol at {self._path}: version mismatch: expected {wanted}, "
+                f"the table {found}"
+            )

@@ -1,0 +1,356 @@
+"""DeltaManifestStore on real Delta tables: identity, ids, statuses, concurrency, damage."""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+from deltalake import DeltaTable, write_deltalake
+
+from pointline.errors import ManifestConflictError, TableCorruptError
+from pointline.schemas.control import INGEST_MANIFEST
+from pointline.v2.ingestion.models import IngestionResult
+from pointline.v2.storage.contracts import ManifestStore
+from pointline.v2.storage.delta import DeltaManifestStore
+from pointline.v2.storage.delta.layout import lock_path_for
+from tests.storage.conftest import damage_last_commit, delete_a_data_file, make_meta
+
+SUCCESS = IngestionResult(
+    status="success",
+    row_count=10,
+    rows_written=9,
+    rows_quarantined=1,
+    trading_date_min=datetime.date(2024, 1, 2),
+    trading_date_max=datetime.date(2024, 1, 3),
+)
+
+
+@pytest.fixture
+def path(silver: Path) -> Path:
+    return silver / "ingest_manifest"
+
+
+@pytest.fixture
+def store(path: Path) -> DeltaManifestStore:
+    return DeltaManifestStore(path)
+
+
+def _versions_have_one_row_per_identity(path: Path) -> None:
+    latest = DeltaTable(str(path)).version()
+    for version in range(latest + 1):
+        rows = pl.from_arrow(DeltaTable(str(path), version=version).to_pyarrow_table())
+        assert rows["file_id"].is_unique().all(), f"version {version}"
+        keys = rows.select(list(INGEST_MANIFEST.business_keys))
+        assert keys.is_unique().all(), f"version {version}"
+
+
+def test_implements_the_protocol(store: DeltaManifestStore) -> None:
+    assert isinstance(store, ManifestStore)
+
+
+def test_nothing_is_created_until_the_first_write(store: DeltaManifestStore, path: Path) -> None:
+    assert store.read().schema == INGEST_MANIFEST.to_polars()
+    assert store.read().height == 0
+    assert store.lookup(make_meta(1)) is None
+    assert store.status_of(1) is None
+    assert store.filter_pending([make_meta(1)]) == [make_meta(1)]
+    assert not path.exists()
+
+
+def test_first_resolve_is_id_1_with_a_pending_row(store: DeltaManifestStore) -> None:
+    before = time.time_ns() // 1000
+    assert store.resolve_file_id(make_meta(1)) == 1
+    rows = store.read()
+    assert rows.schema == INGEST_MANIFEST.to_polars()
+    row = rows.row(0, named=True)
+    assert row["file_id"] == 1
+    assert (row["vendor"], row["data_type"], row["file_hash"]) == ("tardis", "trades", f"{1:064x}")
+    assert row["bronze_path"] == make_meta(1).bronze_file_path
+    assert row["status"] == "pending"
+    assert row["rows_total"] is None and row["processed_at_ts_us"] is None
+    assert before <= row["created_at_ts_us"] <= time.time_ns() // 1000
+
+
+def test_same_identity_same_id_forever_and_ids_increase(
+    store: DeltaManifestStore, path: Path
+) -> None:
+    ids = [store.resolve_file_id(make_meta(i)) for i in range(1, 4)]
+    assert ids == [1, 2, 3]
+    assert store.resolve_file_id(make_meta(2)) == 2
+    reopened = DeltaManifestStore(path)
+    assert reopened.resolve_file_id(make_meta(2)) == 2
+    assert reopened.resolve_file_id(make_meta(9)) == 4
+    assert store.read()["file_id"].to_list() == [1, 2, 3, 4]
+
+
+def test_a_changed_file_is_a_new_identity(store: DeltaManifestStore) -> None:
+    first = store.resolve_file_id(make_meta(1, sha="a" * 64))
+    store.update_status(first, "success", make_meta(1, sha="a" * 64), SUCCESS)
+    changed = make_meta(1, sha="b" * 64)
+    assert store.filter_pending([changed]) == [changed]
+    assert store.resolve_file_id(changed) == 2
+    assert store.read()["file_hash"].to_list() == ["a" * 64, "b" * 64]
+
+
+def test_update_status_records_the_latest_attempt(store: DeltaManifestStore) -> None:
+    meta = make_meta(1)
+    file_id = store.resolve_file_id(meta)
+    created = store.read()["created_at_ts_us"][0]
+    failed = IngestionResult(
+        status="failed",
+        row_count=5,
+        rows_written=0,
+        rows_quarantined=0,
+        failure_reason="schema_mismatch",
+        error_message="header has no 'price' column",
+    )
+    store.update_status(file_id, "failed", meta, failed)
+    row = store.read().row(0, named=True)
+    assert row["status"] == "failed"
+    assert row["status_reason"] == "schema_mismatch: header has no 'price' column"
+    assert (row["rows_total"], row["rows_written"], row["rows_quarantined"]) == (5, 0, 0)
+    first_processed = row["processed_at_ts_us"]
+    assert first_processed >= created
+
+    store.update_status(file_id, "success", meta, SUCCESS)
+    row = store.read().row(0, named=True)
+    assert row["status"] == "success"
+    assert row["status_reason"] is None
+    assert (row["rows_total"], row["rows_written"], row["rows_quarantined"]) == (10, 9, 1)
+    assert (row["trading_date_min"], row["trading_date_max"]) == (
+        datetime.date(2024, 1, 2),
+        datetime.date(2024, 1, 3),
+    )
+    assert row["created_at_ts_us"] == created
+    assert row["processed_at_ts_us"] >= first_processed
+    assert store.status_of(file_id) == "success"
+    assert store.lookup(meta) == (file_id, "success")
+
+
+def test_status_reason_without_a_message_and_without_a_result(store: DeltaManifestStore) -> None:
+    meta = make_meta(1)
+    file_id = store.resolve_file_id(meta)
+    only_reason = IngestionResult("quarantined", 3, 0, 3, failure_reason="all_rows_rejected")
+    store.update_status(file_id, "quarantined", meta, only_reason)
+    assert store.read()["status_reason"][0] == "all_rows_rejected"
+    store.update_status(file_id, "failed", meta)
+    row = store.read().row(0, named=True)
+    assert (row["status"], row["status_reason"]) == ("failed", None)
+    assert (row["rows_total"], row["rows_written"], row["rows_quarantined"]) == (0, 0, 0)
+
+
+def test_update_status_rejects_unknown_status(store: DeltaManifestStore) -> None:
+    file_id = store.resolve_file_id(make_meta(1))
+    with pytest.raises(ValueError, match=r"unknown manifest status 'done'; allowed: \['pending'"):
+        store.update_status(file_id, "done", make_meta(1))
+
+
+def test_update_status_rejects_unknown_file_id(store: DeltaManifestStore) -> None:
+    store.resolve_file_id(make_meta(1))
+    with pytest.raises(ValueError, match="unknown file_id 7 in the manifest at"):
+        store.update_status(7, "success", make_meta(1), SUCCESS)
+
+
+def test_processed_file_never_returns_to_pending(store: DeltaManifestStore) -> None:
+    meta = make_meta(1)
+    file_id = store.resolve_file_id(meta)
+    store.update_status(file_id, "success", meta, SUCCESS)
+    with pytest.raises(ManifestConflictError, match="is 'success': a processed file cannot"):
+        store.update_status(file_id, "pending", meta)
+    assert store.status_of(file_id) == "success"
+
+
+def test_pending_on_a_pending_row_writes_nothing(store: DeltaManifestStore, path: Path) -> None:
+    meta = make_meta(1)
+    file_id = store.resolve_file_id(meta)
+    version = DeltaTable(str(path)).version()
+    store.update_status(file_id, "pending", meta)
+    assert DeltaTable(str(path)).version() == version
+
+
+def test_meta_of_another_identity_is_a_conflict(store: DeltaManifestStore) -> None:
+    file_id = store.resolve_file_id(make_meta(1))
+    with pytest.raises(ManifestConflictError, match="file_id 1 belongs to"):
+        store.update_status(file_id, "success", make_meta(2), SUCCESS)
+
+
+def test_filter_pending_keeps_all_but_success_in_order(store: DeltaManifestStore) -> None:
+    metas = [make_meta(i) for i in range(1, 6)]
+    ids = store.resolve_file_ids(metas[:4])
+    store.update_status(ids[0], "success", metas[0], SUCCESS)
+    store.update_status(ids[1], "failed", metas[1])
+    store.update_status(ids[2], "quarantined", metas[2])
+    candidates = [metas[4], metas[3], metas[2], metas[1], metas[0]]
+    assert store.filter_pending(candidates) == [metas[4], metas[3], metas[2], metas[1]]
+
+
+def test_filter_pending_is_fast_on_a_2000_row_manifest(path: Path) -> None:
+    writer = DeltaManifestStore(path)
+    metas = [make_meta(i) for i in range(2000)]
+    ids = writer.resolve_file_ids(metas)
+    # Metas with an odd number are done; the known candidates below are exactly those.
+    writer.update_statuses(
+        [(i, "success", m, SUCCESS) for i, m in zip(ids, metas, strict=True) if i % 2 == 0]
+    )
+    candidates = [make_meta(i % 2000 if i % 2 else 10_000 + i) for i in range(10_000)]
+    store = DeltaManifestStore(path)  # cold: loads the manifest
+    started = time.perf_counter()
+    pending = store.filter_pending(candidates)
+    elapsed = time.perf_counter() - started
+    assert pending == [make_meta(10_000 + i) for i in range(0, 10_000, 2)]
+    assert elapsed < 0.5, f"filter_pending took {elapsed:.3f} s"
+
+
+def test_bulk_resolve_and_update_are_one_commit_each(store: DeltaManifestStore, path: Path) -> None:
+    store.resolve_file_id(make_meta(0))
+    version = DeltaTable(str(path)).version()
+    metas = [make_meta(1), make_meta(2), make_meta(1), make_meta(0)]
+    assert store.resolve_file_ids(metas) == [2, 3, 2, 1]
+    assert DeltaTable(str(path)).version() == version + 1
+    store.update_statuses(
+        [
+            (2, "failed", make_meta(1), None),
+            (3, "success", make_meta(2), SUCCESS),
+            (2, "success", make_meta(1), SUCCESS),
+        ]
+    )
+    assert DeltaTable(str(path)).version() == version + 2
+    assert store.read()["status"].to_list() == ["pending", "success", "success"]
+    _versions_have_one_row_per_identity(path)
+
+
+def test_invalid_bulk_update_writes_nothing(store: DeltaManifestStore, path: Path) -> None:
+    ids = store.resolve_file_ids([make_meta(1), make_meta(2)])
+    version = DeltaTable(str(path)).version()
+    with pytest.raises(ValueError, match="unknown file_id 99"):
+        store.update_statuses(
+            [(ids[0], "success", make_meta(1), SUCCESS), (99, "success", make_meta(2), SUCCESS)]
+        )
+    assert DeltaTable(str(path)).version() == version
+    assert store.read()["status"].to_list() == ["pending", "pending"]
+
+
+def test_lookup_and_status_of_do_not_write(store: DeltaManifestStore, path: Path) -> None:
+    store.resolve_file_id(make_meta(1))
+    version = DeltaTable(str(path)).version()
+    assert store.lookup(make_meta(1)) == (1, "pending")
+    assert store.lookup(make_meta(2)) is None
+    assert store.status_of(1) == "pending"
+    assert DeltaTable(str(path)).version() == version
+
+
+def test_one_row_per_identity_at_every_version(store: DeltaManifestStore, path: Path) -> None:
+    for i in range(1, 5):
+        meta = make_meta(i)
+        file_id = store.resolve_file_id(meta)
+        store.update_status(file_id, "failed", meta)
+        store.update_status(file_id, "success", meta, SUCCESS)
+    _versions_have_one_row_per_identity(path)
+    assert store.read().height == 4
+
+
+def test_sees_writes_of_another_instance(path: Path) -> None:
+    a, b = DeltaManifestStore(path), DeltaManifestStore(path)
+    assert a.resolve_file_id(make_meta(1)) == 1
+    assert b.resolve_file_id(make_meta(2)) == 2
+    assert a.resolve_file_id(make_meta(3)) == 3
+    b.update_status(1, "success", make_meta(1), SUCCESS)
+    assert a.status_of(1) == "success"
+    assert a.filter_pending([make_meta(1), make_meta(2)]) == [make_meta(2)]
+
+
+def test_compaction_keeps_rows_files_and_log_bounded(path: Path) -> None:
+    store = DeltaManifestStore(path, compact_every=10)
+    other = DeltaManifestStore(path)
+    assert other.resolve_file_id(make_meta(0)) == 1  # holds a snapshot that will go stale
+    for i in range(1, 41):
+        meta = make_meta(i)
+        store.update_status(store.resolve_file_id(meta), "success", meta, SUCCESS)
+    dt = DeltaTable(str(path))
+    assert len(dt.file_uris()) <= 12
+    assert len(list((path / "_delta_log").glob("*.json"))) <= 12
+    assert dt.metadata().configuration["delta.logRetentionDuration"] == "interval 0 seconds"
+    # Replaced files stay on disk for an hour (readers of older snapshots may need them).
+    assert len(list(path.glob("*.parquet"))) > 80
+    rows = store.read()
+    assert rows["file_id"].to_list() == list(range(1, 42))
+    assert rows["status"].to_list() == ["pending"] + ["success"] * 40
+    assert other.status_of(41) == "success"
+    assert other.resolve_file_id(make_meta(99)) == 42
+
+
+def test_vacuum_deletes_replaced_files(path: Path) -> None:
+    store = DeltaManifestStore(path, compact_every=10, vacuum_retention_hours=0)
+    for i in range(1, 41):
+        meta = make_meta(i)
+        store.update_status(store.resolve_file_id(meta), "success", meta, SUCCESS)
+    on_disk = {p.name for p in path.glob("*.parquet")}
+    referenced = {Path(uri).name for uri in DeltaTable(str(path)).file_uris()}
+    assert referenced <= on_disk
+    assert len(on_disk - referenced) <= 20  # only what was replaced since the last vacuum
+    assert store.read()["status"].to_list() == ["success"] * 40
+    assert DeltaManifestStore(path).read()["status"].to_list() == ["success"] * 40
+
+
+def test_uses_a_lock_file_next_to_the_table(store: DeltaManifestStore, path: Path) -> None:
+    store.resolve_file_id(make_meta(1))
+    assert lock_path_for(path) == path.parent / "_locks" / "ingest_manifest.lock"
+    assert lock_path_for(path).exists()
+
+
+def test_damaged_log_is_a_clear_error(store: DeltaManifestStore, path: Path) -> None:
+    for i in range(1, 3):
+        store.resolve_file_id(make_meta(i))
+    damage_last_commit(path)
+    with pytest.raises(TableCorruptError, match=f"table at {path} cannot be opened"):
+        DeltaManifestStore(path).read()
+    with pytest.raises(TableCorruptError, match=f"table at {path}"):
+        DeltaManifestStore(path).resolve_file_id(make_meta(3))
+
+
+def test_missing_data_file_is_a_clear_error(store: DeltaManifestStore, path: Path) -> None:
+    store.resolve_file_id(make_meta(1))
+    victim = delete_a_data_file(path)
+    with pytest.raises(TableCorruptError, match=f"ingest_manifest at {path} cannot be read") as e:
+        DeltaManifestStore(path).filter_pending([make_meta(1)])
+    assert victim.name in str(e.value)
+
+
+def test_duplicate_rows_written_by_someone_else_are_corruption(
+    store: DeltaManifestStore, path: Path
+) -> None:
+    store.resolve_file_id(make_meta(1))
+    write_deltalake(str(path), DeltaTable(str(path)).to_pyarrow_table(), mode="append")
+    with pytest.raises(TableCorruptError, match="more than one row for file_id 1"):
+        DeltaManifestStore(path).read()
+
+
+def _resolve_worker(path: str, numbers: list[int], start: object) -> list[tuple[int, int]]:
+    start.wait()  # type: ignore[attr-defined]
+    store = DeltaManifestStore(path)
+    return [(n, store.resolve_file_id(make_meta(n))) for n in numbers]
+
+
+def test_processes_allocate_unique_ids(path: Path) -> None:
+    # 4 processes x 25 identities; neighbours share 5 identities (85 distinct in all).
+    plans = [list(range(20 * p, 20 * p + 25)) for p in range(4)]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ctx.Pool(4) as pool:
+        start = manager.Barrier(4)
+        results = pool.starmap(_resolve_worker, [(str(path), plan, start) for plan in plans])
+    by_number: dict[int, set[int]] = {}
+    for pairs in results:
+        for number, file_id in pairs:
+            by_number.setdefault(number, set()).add(file_id)
+    assert len(by_number) == 85
+    assert all(len(ids) == 1 for ids in by_number.values()), "an identity got two ids"
+    ids = sorted(next(iter(s)) for s in by_number.values())
+    assert ids == list(range(1, 86))
+    rows = DeltaManifestStore(path).read()
+    assert rows.height == 85
+    assert rows["file_id"].to_list() == list(range(1, 86))
+    assert rows.select(list(INGEST_MANIFEST.business_keys)).is_unique().all()
