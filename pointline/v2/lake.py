@@ -104,7 +104,9 @@ class Lake:
             updated = dim_symbol.bootstrap(snapshot, effective_ts_us)
         else:
             updated = dim_symbol.upsert(current, snapshot, effective_ts_us, delistings=delistings)
-        return self.dimension_store.save_dim_symbol(updated, expected_version=version)
+        # -1: "the table must not exist yet", so two first upserts cannot both win.
+        expected = -1 if version is None else version
+        return self.dimension_store.save_dim_symbol(updated, expected_version=expected)
 
     def symbols(self) -> pl.DataFrame:
         """The dim_symbol table."""

@@ -47,7 +47,9 @@ class InMemoryDimensionStore:
         with self._mutex, self.failures.call("save_dim_symbol"):
             dim_symbol.validate(df)
             current = self._current()
-            if expected_version is not None and expected_version != current:
+            # -1 means "create only": it matches a store that has no version yet.
+            expected = None if expected_version == -1 else expected_version
+            if expected_version is not None and expected != current:
                 raise VersionMismatchError(
                     f"dim_symbol version mismatch: expected version {expected_version}, "
                     f"current version {current}"
