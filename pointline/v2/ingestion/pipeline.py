@@ -353,9 +353,11 @@ def ingest_file(
     if dry_run:
         return _outcome(run, tally)
 
-    assert run.file_id is not None  # set above whenever not dry_run
+    file_id = run.file_id
+    if file_id is None:  # resolved above whenever not dry_run
+        raise RuntimeError(f"{_source(meta)}: no file id was resolved")
     try:
-        _write_events(writer, table, run.file_id, stream)
+        _write_events(writer, table, file_id, stream)
     except _ParseFailure as failure:
         return run.fail(failure.reason, f"{_source(meta)}: {failure.message}", tally)
     except Exception as exc:
@@ -365,7 +367,7 @@ def ingest_file(
     rejected = pl.concat(tally.rejected, how="diagonal_relaxed") if tally.rejected else None
     try:
         _write_quarantine(
-            quarantine_store, table, run.file_id, rejected if rejected is not None else _empty(spec)
+            quarantine_store, table, file_id, rejected if rejected is not None else _empty(spec)
         )
     except Exception as exc:
         return _rollback_and_fail(
@@ -415,9 +417,8 @@ def _rollback_and_fail(
     the rows cannot be taken back, the file is left ``pending`` (hidden from readers that honour
     the manifest) so that a rerun heals it.
     """
-    if keep_rows or not isinstance(writer, FileReplacingEventStore):
+    if keep_rows or run.file_id is None or not isinstance(writer, FileReplacingEventStore):
         return run.fail(reason, message, tally)
-    assert run.file_id is not None
     try:
         writer.replace_file(table, run.file_id, [])
     except Exception as exc:

@@ -6,7 +6,7 @@ implements them in its own package and is injected by the caller.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 import polars as pl
@@ -121,4 +121,48 @@ class FileReplacingQuarantineStore(QuarantineStore, Protocol):
         Same row mapping as :meth:`QuarantineStore.append`; an empty ``df`` deletes the file's
         log rows (and creates no table when none exists).
         """
+        ...
+
+
+@runtime_checkable
+class BatchManifestStore(ManifestStore, Protocol):
+    """A manifest store that resolves ids and records statuses of many files per commit."""
+
+    def resolve_file_ids(self, metas: Iterable[BronzeFileMetadata]) -> list[int]:
+        """``resolve_file_id`` for each meta, in order, with one write for the new ones."""
+        ...
+
+    def update_statuses(
+        self,
+        updates: Iterable[tuple[int, str, BronzeFileMetadata, IngestionResult | None]],
+    ) -> None:
+        """``update_status`` for each item, all in one write (all or nothing)."""
+        ...
+
+
+@runtime_checkable
+class BatchEventStore(FileReplacingEventStore, Protocol):
+    """An event store that replaces the rows of many files in one atomic step."""
+
+    def replace_files(
+        self,
+        table_name: str,
+        file_ids: Sequence[int],
+        data: pl.DataFrame | Iterable[pl.DataFrame],
+    ) -> None:
+        """Atomically replace every row of ``file_ids`` in ``table_name`` with ``data``."""
+        ...
+
+
+@runtime_checkable
+class BatchQuarantineStore(FileReplacingQuarantineStore, Protocol):
+    """A quarantine store that replaces the log rows of many files in one atomic step."""
+
+    def replace_files(
+        self,
+        file_ids: Sequence[int],
+        rejected: Sequence[tuple[int, str, pl.DataFrame, str]],
+    ) -> None:
+        """Atomically replace every log row of ``file_ids`` with ``rejected``
+        (``(file_id, table_name, rows, reason)`` per file)."""
         ...

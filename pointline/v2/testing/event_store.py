@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import polars as pl
 
@@ -45,7 +45,7 @@ class InMemoryEventStore:
     def __init__(self) -> None:
         self._tables: dict[str, pl.DataFrame] = {}
         self._mutex = threading.RLock()
-        self.failures = FailureSwitch(("append", "replace_file"))
+        self.failures = FailureSwitch(("append", "replace_file", "replace_files"))
 
     def append(self, table_name: str, df: pl.DataFrame) -> None:
         """Add the rows of ``df`` not already stored by (file_id, file_seq)."""
@@ -77,33 +77,51 @@ class InMemoryEventStore:
             TypeError: a chunk is not a polars DataFrame.
         """
         with self._mutex, self.failures.call("replace_file"):
-            spec = event_spec(table_name)
-            chunks = [data] if isinstance(data, pl.DataFrame) else list(data)
-            checked = []
-            for i, chunk in enumerate(chunks):
-                if not isinstance(chunk, pl.DataFrame):
-                    raise TypeError(
-                        f"replace_file({table_name!r}, {file_id}): chunk {i} is a "
-                        f"{type(chunk).__name__}, not a polars DataFrame"
-                    )
-                frame = validate_frame(spec, chunk)
-                others = frame.filter(pl.col("file_id") != file_id)["file_id"].unique().sort()
-                if others.len():
-                    raise ValueError(
-                        f"replace_file({table_name!r}, {file_id}): chunk {i} has rows of "
-                        f"file_id {others.to_list()}; every row must carry file_id {file_id}"
-                    )
-                checked.append(frame)
-            rows = pl.concat(checked) if checked else pl.DataFrame(schema=spec.to_polars())
-            rows = rows.unique(_LINEAGE, keep="first", maintain_order=True)
-            existing = self._tables.get(table_name)
-            if existing is None:
-                if rows.height:
-                    self._tables[table_name] = rows
-                return
-            self._tables[table_name] = pl.concat(
-                [existing.filter(pl.col("file_id") != file_id), rows]
-            )
+            self._replace(table_name, [file_id], data)
+
+    def replace_files(
+        self,
+        table_name: str,
+        file_ids: Sequence[int],
+        data: pl.DataFrame | Iterable[pl.DataFrame],
+    ) -> None:
+        """The batch form of :meth:`replace_file`: every row of ``file_ids``, at once."""
+        with self._mutex, self.failures.call("replace_files"):
+            self._replace(table_name, file_ids, data)
+
+    def _replace(
+        self,
+        table_name: str,
+        file_ids: Sequence[int],
+        data: pl.DataFrame | Iterable[pl.DataFrame],
+    ) -> None:
+        spec = event_spec(table_name)
+        ids = sorted({int(i) for i in file_ids})
+        label = f"{table_name!r}, file_ids {ids[:10]}"
+        chunks = [data] if isinstance(data, pl.DataFrame) else list(data)
+        checked = []
+        for i, chunk in enumerate(chunks):
+            if not isinstance(chunk, pl.DataFrame):
+                raise TypeError(
+                    f"replace_file({label}): chunk {i} is a "
+                    f"{type(chunk).__name__}, not a polars DataFrame"
+                )
+            frame = validate_frame(spec, chunk)
+            others = frame.filter(~pl.col("file_id").is_in(ids))["file_id"].unique().sort()
+            if others.len():
+                raise ValueError(
+                    f"replace_file({label}): chunk {i} has rows of file_id "
+                    f"{others.to_list()}; every row must carry one of the file ids replaced"
+                )
+            checked.append(frame)
+        rows = pl.concat(checked) if checked else pl.DataFrame(schema=spec.to_polars())
+        rows = rows.unique(_LINEAGE, keep="first", maintain_order=True)
+        existing = self._tables.get(table_name)
+        if existing is None:
+            if rows.height:
+                self._tables[table_name] = rows
+            return
+        self._tables[table_name] = pl.concat([existing.filter(~pl.col("file_id").is_in(ids)), rows])
 
     def read(self, table_name: str) -> pl.DataFrame:
         """The table's rows sorted by (file_id, file_seq): lineage order, unique per row.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -35,7 +36,7 @@ class InMemoryQuarantineStore:
         self._clock = clock
         self._log: pl.DataFrame | None = None
         self._mutex = threading.RLock()
-        self.failures = FailureSwitch(("append", "replace_file"))
+        self.failures = FailureSwitch(("append", "replace_file", "replace_files"))
 
     def append(self, table_name: str, df: pl.DataFrame, *, reason: str, file_id: int) -> None:
         """Log every row of ``df`` (see the module of ``build_validation_log_rows``)."""
@@ -54,12 +55,38 @@ class InMemoryQuarantineStore:
         An empty ``df`` deletes the file's rows and creates no table when none exists.
         """
         with self._mutex, self.failures.call("replace_file"):
-            rows = self._rows(table_name, df, reason=reason, file_id=file_id)
-            if self._log is None:
-                if rows.height:
-                    self._log = rows
-                return
-            self._log = pl.concat([self._log.filter(pl.col("file_id") != file_id), rows])
+            self._replace([file_id], [(file_id, table_name, df, reason)])
+
+    def replace_files(
+        self,
+        file_ids: Sequence[int],
+        rejected: Sequence[tuple[int, str, pl.DataFrame, str]],
+    ) -> None:
+        """The batch form: every log row of ``file_ids`` replaced by ``rejected`` at once
+        (``(file_id, table_name, rows, reason)`` per file)."""
+        with self._mutex, self.failures.call("replace_files"):
+            self._replace(file_ids, rejected)
+
+    def _replace(
+        self,
+        file_ids: Sequence[int],
+        rejected: Sequence[tuple[int, str, pl.DataFrame, str]],
+    ) -> None:
+        ids = sorted({int(i) for i in file_ids})
+        unknown = sorted({int(fid) for fid, *_ in rejected} - set(ids))
+        if unknown:
+            raise ValueError(f"replace_files: rejected rows of file ids {unknown} not replaced")
+        frames = [
+            self._rows(table_name, df, reason=reason, file_id=fid)
+            for fid, table_name, df, reason in rejected
+        ]
+        rows = pl.concat(frames) if frames else None
+        if self._log is None:
+            if rows is not None and rows.height:
+                self._log = rows
+            return
+        kept = self._log.filter(~pl.col("file_id").is_in(ids))
+        self._log = kept if rows is None else pl.concat([kept, rows])
 
     def read(self, file_id: int | None = None) -> pl.DataFrame:
         """Log rows (of ``file_id`` when given) sorted by (file_id, file_seq, rule_name)."""

@@ -53,6 +53,13 @@ from pointline.v2.storage.delta import _io
 from pointline.v2.storage.validation import validate_frame
 
 _LINEAGE = ["file_id", "file_seq"]
+CHECKPOINT_EVERY = 100
+
+
+def _file_predicate(file_ids: Sequence[int]) -> str:
+    if len(file_ids) == 1:
+        return f"file_id = {file_ids[0]}"
+    return f"file_id IN ({', '.join(str(i) for i in file_ids)})"
 
 
 def _event_spec(table_name: str) -> TableSpec:
@@ -82,6 +89,7 @@ class DeltaEventStore:
         }
         self._locks: dict[str, filelock.FileLock] = {}
         self._mutex = threading.Lock()
+        self._commits: dict[str, int] = {}
 
     def table_path(self, table_name: str) -> Path:
         """Where event table ``table_name`` lives (``ValueError`` for a non-event table)."""
@@ -140,24 +148,44 @@ class DeltaEventStore:
             StorageError: the write failed.
             In every case nothing was committed: the file's previous rows are intact.
         """
+        self.replace_files(table_name, [file_id], data)
+
+    def replace_files(
+        self,
+        table_name: str,
+        file_ids: Sequence[int],
+        data: pl.DataFrame | Iterable[pl.DataFrame],
+    ) -> None:
+        """Atomically replace every row of the given files in ``table_name`` with ``data``.
+
+        The batch form of :meth:`replace_file`: one commit for many Bronze files
+        (``predicate="file_id IN (...)"``). Every row of ``data`` must carry one of
+        ``file_ids``; a file with no rows in ``data`` ends with none in the table.
+
+        Raises:
+            The same as :meth:`replace_file`; nothing is committed when anything fails.
+        """
         spec = _event_spec(table_name)
-        file_id = int(file_id)
+        ids = sorted({int(i) for i in file_ids})
+        if not ids:
+            raise ValueError(f"replace_files({table_name!r}): no file ids given")
         path = self.table_path(table_name)
         replayable = isinstance(data, pl.DataFrame | Sequence)
         frames: Sequence[pl.DataFrame] | Iterable[pl.DataFrame] = (
             [data] if isinstance(data, pl.DataFrame) else data
         )
+        what = f"file_id {ids[0]}" if len(ids) == 1 else f"{len(ids)} files"
         with _io.locked(self._lock(table_name), path):
-            chunks = self._checked(spec, file_id, iter(frames))
+            chunks = self._checked(spec, ids, iter(frames))
             first = next(chunks, None)  # the first non-empty frame, validated
             dt = _io.open_table(path)
-            predicate = f"file_id = {file_id}"
+            predicate = _file_predicate(ids)
             if first is None:
                 if dt is not None:
                     _io.commit(
                         lambda: dt.delete(predicate),
                         path=path,
-                        what=f"delete file_id {file_id} from {table_name}",
+                        what=f"delete {what} from {table_name}",
                         before_retry=lambda: _io.refresh(dt, path),
                     )
                 return
@@ -166,7 +194,7 @@ class DeltaEventStore:
 
             def write() -> None:
                 # A retry replays the (replayable) input from its start.
-                stream = pending.pop() if pending else self._checked(spec, file_id, iter(frames))
+                stream = pending.pop() if pending else self._checked(spec, ids, iter(frames))
                 reader = pa.RecordBatchReader.from_batches(
                     _io.arrow_schema(spec), self._batches(spec, stream, failures)
                 )
@@ -187,7 +215,7 @@ class DeltaEventStore:
                 _io.commit(
                     write,
                     path=path,
-                    what=f"replace file_id {file_id} in {table_name}",
+                    what=f"replace {what} in {table_name}",
                     before_retry=None if dt is None else (lambda: _io.refresh(dt, path)),
                     attempts=_io.COMMIT_ATTEMPTS if replayable else 1,
                 )
@@ -197,6 +225,7 @@ class DeltaEventStore:
                 if failures:
                     raise failures[-1] from None
                 raise
+            self._maintain(table_name, path)
 
     def read(self, table_name: str) -> pl.DataFrame:
         """The whole table sorted by (file_id, file_seq), exact spec schema.
@@ -208,6 +237,17 @@ class DeltaEventStore:
 
     # -- internals -----------------------------------------------------------------------
 
+    def _maintain(self, table_name: str, path: Path) -> None:
+        """Write a checkpoint every ``CHECKPOINT_EVERY`` commits of this store to a table, so
+        that opening the table replays a bounded log however many files were ingested."""
+        count = self._commits.get(table_name, 0) + 1
+        self._commits[table_name] = count
+        if count % CHECKPOINT_EVERY:
+            return
+        dt = _io.open_table(path)
+        if dt is not None:
+            _io.commit(dt.create_checkpoint, path=path, what=f"checkpoint {table_name}")
+
     def _lock(self, table_name: str) -> filelock.FileLock:
         with self._mutex:
             lock = self._locks.get(table_name)
@@ -217,21 +257,24 @@ class DeltaEventStore:
 
     @staticmethod
     def _checked(
-        spec: TableSpec, file_id: int, frames: Iterator[pl.DataFrame]
+        spec: TableSpec, file_ids: Sequence[int], frames: Iterator[pl.DataFrame]
     ) -> Iterator[pl.DataFrame]:
-        """Validated non-empty frames of ``frames``, each checked to carry only ``file_id``."""
+        """Validated non-empty frames of ``frames``, each checked to carry only ``file_ids``."""
+        allowed = pl.Series(file_ids, dtype=pl.Int64)
+        label = f"{spec.name!r}, file_ids {list(file_ids)[:10]}"
         for i, frame in enumerate(frames):
             if not isinstance(frame, pl.DataFrame):
                 raise TypeError(
-                    f"replace_file({spec.name!r}, {file_id}): chunk {i} is a "
+                    f"replace_file({label}): chunk {i} is a "
                     f"{type(frame).__name__}, not a polars DataFrame"
                 )
             rows = validate_frame(spec, frame)
-            others = rows.filter(pl.col("file_id") != file_id)["file_id"].unique().sort()
+            others = rows.filter(~pl.col("file_id").is_in(allowed.implode()))["file_id"]
+            others = others.unique().sort()
             if others.len():
                 raise ValueError(
-                    f"replace_file({spec.name!r}, {file_id}): chunk {i} has rows of file_id "
-                    f"{others.to_list()[:10]}; every row must carry file_id {file_id}"
+                    f"replace_file({label}): chunk {i} has rows of file_id "
+                    f"{others.to_list()[:10]}; every row must carry one of the file ids replaced"
                 )
             rows = rows.unique(_LINEAGE, keep="first", maintain_order=True)
             if rows.height:

@@ -17,6 +17,7 @@ Writers on one machine are serialised by ``<parent>/_locks/validation_log.lock``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -98,8 +99,38 @@ class DeltaQuarantineStore:
 
         An empty ``df`` deletes them (and creates no table when none exists).
         """
-        rows = self._rows(table_name, df, reason=reason, file_id=file_id)
-        predicate = f"file_id = {int(file_id)}"
+        self.replace_files([file_id], [(file_id, table_name, df, reason)])
+
+    def replace_files(
+        self,
+        file_ids: Sequence[int],
+        rejected: Sequence[tuple[int, str, pl.DataFrame, str]],
+    ) -> None:
+        """Atomically replace every log row of the given files, in one commit.
+
+        Args:
+            file_ids: the files whose log rows are replaced (a file with no entry in
+                ``rejected`` ends with no log rows).
+            rejected: ``(file_id, table_name, rejected_rows, reason)`` per file, mapped as by
+                :meth:`append`.
+        """
+        ids = sorted({int(i) for i in file_ids})
+        if not ids:
+            raise ValueError("replace_files: no file ids given")
+        unknown = sorted({int(fid) for fid, *_ in rejected} - set(ids))
+        if unknown:
+            raise ValueError(f"replace_files: rejected rows of file ids {unknown} not replaced")
+        frames = [
+            self._rows(table_name, df, reason=reason, file_id=fid)
+            for fid, table_name, df, reason in rejected
+        ]
+        rows = pl.concat(frames) if frames else _io.empty_frame(_SPEC)
+        predicate = (
+            f"file_id = {ids[0]}"
+            if len(ids) == 1
+            else (f"file_id IN ({', '.join(str(i) for i in ids)})")
+        )
+        what = f"file_id {ids[0]}" if len(ids) == 1 else f"{len(ids)} files"
         with _io.locked(self._lock, self._path):
             dt = _io.open_table(self._path)
             if dt is None:
@@ -122,7 +153,7 @@ class DeltaQuarantineStore:
             _io.commit(
                 replace,
                 path=self._path,
-                what=f"replace file_id {file_id} in validation_log",
+                what=f"replace {what} in validation_log",
                 before_retry=lambda: _io.refresh(dt, self._path),
             )
 

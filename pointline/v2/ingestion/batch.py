@@ -1,0 +1,334 @@
+"""``ingest_files``: many Bronze files with a handful of commits, same results as one by one.
+
+A day of Quant360 data is ~14,000 small files; one commit per file per table is what makes a
+one-file-at-a-time design slow. Here a batch costs, whatever its size:
+
+* one ``filter_pending`` and one ``resolve_file_ids`` (one manifest commit for new ids);
+* parsing and the row steps of every file, on a small thread pool (Polars releases the GIL);
+* one ``replace_files`` commit per target table holding every file's valid rows;
+* one ``replace_files`` commit to ``validation_log``;
+* one ``update_statuses`` commit.
+
+Exactly once holds as for :func:`~pointline.v2.ingestion.pipeline.ingest_file`: each write
+*replaces* the rows of the batch's file ids, so a batch killed at any point and rerun leaves one
+copy of every file's rows; until the status commit the files are ``pending`` (hidden from
+``Lake.scan``). Each file still gets its own result: a parse failure fails that file only; a
+failed table write fails the files of that table only.
+
+Stores without the batch methods (see ``BatchManifestStore``, ``BatchEventStore``,
+``BatchQuarantineStore``) and dry runs fall back to calling ``ingest_file`` per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import cast
+
+import polars as pl
+
+from pointline.schemas.registry import get_table_spec
+from pointline.schemas.types import INGEST_STATUS_FAILED, INGEST_STATUS_SUCCESS
+from pointline.v2.ingestion import reasons
+from pointline.v2.ingestion.manifest import build_manifest_identity
+from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.ingestion.pipeline import (
+    Parsed,
+    Writer,
+    _chunks,
+    _describe,
+    _first_rows,
+    _load_dim,
+    _outcome,
+    _parse_failure,
+    _ParseFailure,
+    _row_stream,
+    _Run,
+    _Tally,
+    combined_reason,
+    ingest_file,
+)
+from pointline.v2.ingestion.routing import route_table
+from pointline.v2.storage.contracts import (
+    BatchEventStore,
+    BatchManifestStore,
+    BatchQuarantineStore,
+    DimensionStore,
+    ManifestStore,
+    QuarantineStore,
+)
+
+ParserFor = Callable[[BronzeFileMetadata], Callable[[BronzeFileMetadata], Parsed]]
+
+
+@dataclass
+class _File:
+    """One file of the batch and what happened to it so far."""
+
+    run: _Run
+    table: str
+    was_success: bool
+    tally: _Tally = field(default_factory=_Tally)
+    valid: list[pl.DataFrame] = field(default_factory=list)
+    failure: _ParseFailure | None = None
+    result: IngestionResult | None = None
+    record: bool = True  # False: leave the file pending (its rows could not be taken back)
+
+    @property
+    def file_id(self) -> int:
+        if self.run.file_id is None:
+            raise RuntimeError("file id not resolved")
+        return self.run.file_id
+
+    def fail(self, reason: str, message: str) -> None:
+        self.result = self.run.result(
+            INGEST_STATUS_FAILED, self.tally, failure_reason=reason, error_message=message
+        )
+
+
+def _prepare(item: _File, parser: Callable[[BronzeFileMetadata], Parsed], dim: pl.DataFrame):
+    meta = item.run.meta
+    source = meta.bronze_file_path
+    try:
+        chunks = _first_rows(_chunks(parser(meta)))
+    except Exception as exc:
+        item.failure = _parse_failure(exc)
+        return
+    if chunks is None:
+        item.failure = _ParseFailure(reasons.EMPTY_PARSE, "the parser returned no rows")
+        return
+    spec = get_table_spec(item.table)
+    stream = _row_stream(
+        chunks, spec, file_id=item.file_id, dim=dim, source=source, tally=item.tally
+    )
+    try:
+        item.valid = list(stream)
+    except _ParseFailure as failure:
+        item.failure = failure
+
+
+def _by_table(items: list[_File]) -> dict[str, list[_File]]:
+    groups: dict[str, list[_File]] = {}
+    for item in items:
+        groups.setdefault(item.table, []).append(item)
+    return groups
+
+
+def ingest_files(
+    metas: Sequence[BronzeFileMetadata],
+    *,
+    parser_for: ParserFor,
+    manifest_repo: ManifestStore,
+    writer: Writer,
+    dim_symbol_df: pl.DataFrame | None = None,
+    dimension_store: DimensionStore | None = None,
+    quarantine_store: QuarantineStore | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    workers: int = 2,
+) -> list[IngestionResult]:
+    """Ingest many files; one result per meta, in order, as ``ingest_file`` would give.
+
+    Args:
+        metas: the files (an identity given twice is ingested once; both get its result).
+        parser_for: returns the parser of a file.
+        workers: threads parsing files at once.
+        The rest: as :func:`~pointline.v2.ingestion.pipeline.ingest_file`.
+
+    Raises:
+        ValueError: a data type is not supported (before anything is written).
+    """
+    tables = [route_table(meta.data_type) for meta in metas]
+    batched = (
+        isinstance(manifest_repo, BatchManifestStore)
+        and isinstance(writer, BatchEventStore)
+        and isinstance(quarantine_store, BatchQuarantineStore)
+    )
+    if dry_run or not batched:
+        return [
+            ingest_file(
+                meta,
+                parser=parser_for(meta),
+                manifest_repo=manifest_repo,
+                writer=writer,
+                dim_symbol_df=dim_symbol_df,
+                dimension_store=dimension_store,
+                quarantine_store=quarantine_store,
+                force=force,
+                dry_run=dry_run,
+            )
+            for meta in metas
+        ]
+
+    first_of: dict[tuple[str, str, str, str], int] = {}
+    for index, meta in enumerate(metas):
+        first_of.setdefault(build_manifest_identity(meta), index)
+    unique = sorted(set(first_of.values()))
+    items = {
+        i: _File(
+            run=_Run(meta=metas[i], manifest=manifest_repo, dry_run=False),
+            table=tables[i],
+            was_success=False,
+        )
+        for i in unique
+    }
+    _run_batch(
+        items,
+        parser_for=parser_for,
+        manifest=cast(BatchManifestStore, manifest_repo),
+        writer=cast(BatchEventStore, writer),
+        quarantine=cast(BatchQuarantineStore, quarantine_store),
+        dim_symbol_df=dim_symbol_df,
+        dimension_store=dimension_store,
+        force=force,
+        workers=workers,
+    )
+    results = []
+    for meta in metas:
+        result = items[first_of[build_manifest_identity(meta)]].result
+        if result is None:
+            raise RuntimeError(f"{meta.bronze_file_path}: no result was produced")
+        results.append(result)
+    return results
+
+
+def _run_batch(
+    items: dict[int, _File],
+    *,
+    parser_for: ParserFor,
+    manifest: BatchManifestStore,
+    writer: BatchEventStore,
+    quarantine: BatchQuarantineStore,
+    dim_symbol_df: pl.DataFrame | None,
+    dimension_store: DimensionStore | None,
+    force: bool,
+    workers: int,
+) -> None:
+    every = list(items.values())
+    try:
+        pending = {
+            build_manifest_identity(m) for m in manifest.filter_pending([i.run.meta for i in every])
+        }
+        for item in every:
+            item.was_success = build_manifest_identity(item.run.meta) not in pending
+        todo = [i for i in every if force or not i.was_success]
+        skipped = [i for i in every if i not in todo]
+        for item, file_id in zip(
+            every, manifest.resolve_file_ids([i.run.meta for i in every]), strict=True
+        ):
+            item.run.file_id = file_id
+    except Exception as exc:
+        for item in every:
+            item.result = item.run.result(
+                INGEST_STATUS_FAILED,
+                failure_reason=reasons.MANIFEST_ERROR,
+                error_message=f"{item.run.meta.bronze_file_path}: manifest unavailable "
+                f"({_describe(exc)})",
+            )
+        return
+    for item in skipped:
+        item.result = item.run.result(INGEST_STATUS_SUCCESS, skipped=True)
+    if not todo:
+        return
+
+    try:
+        dim = _load_dim(dim_symbol_df, dimension_store)
+    except Exception as exc:
+        for item in todo:
+            item.fail(reasons.DIM_SYMBOL_ERROR, f"cannot load dim_symbol ({_describe(exc)})")
+        _record(todo, manifest)
+        return
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        list(pool.map(lambda it: _prepare(it, parser_for(it.run.meta), dim), todo))
+    for item in todo:
+        if item.failure is not None:
+            source = item.run.meta.bronze_file_path
+            item.fail(item.failure.reason, f"{source}: {item.failure.message}")
+
+    parsed = [i for i in todo if i.failure is None]
+    written: list[_File] = []
+    for table, group in _by_table(parsed).items():
+        frames = [frame for item in group for frame in item.valid]
+        try:
+            writer.replace_files(table, [i.file_id for i in group], frames)
+        except Exception as exc:
+            for item in group:
+                item.fail(reasons.WRITE_ERROR, f"writing {table} failed ({_describe(exc)})")
+            continue
+        written += group
+    for item in written:
+        item.valid = []  # free the rows: they are in the table now
+
+    if written:
+        rejected = [
+            (
+                i.file_id,
+                i.table,
+                pl.concat(i.tally.rejected, how="diagonal_relaxed"),
+                combined_reason(pl.concat(i.tally.rejected, how="diagonal_relaxed")) or "rejected",
+            )
+            for i in written
+            if i.tally.rejected
+        ]
+        try:
+            quarantine.replace_files([i.file_id for i in written], rejected)
+        except Exception as exc:
+            message = f"writing validation_log failed ({_describe(exc)})"
+            _take_back(written, writer, message)
+            written = []
+    for item in written:
+        item.result = _outcome(item.run, item.tally)
+    _record(todo, manifest)
+
+
+def _take_back(items: list[_File], writer: BatchEventStore, message: str) -> None:
+    """The log write failed after the events were written: remove this attempt's rows of files
+    that had no earlier success; if that fails too, leave them pending (hidden, healed by a
+    rerun)."""
+    for table, group in _by_table(items).items():
+        fresh = [i for i in group if not i.was_success]
+        try:
+            if fresh:
+                writer.replace_files(table, [i.file_id for i in fresh], [])
+        except Exception as exc:
+            for item in fresh:
+                item.record = False
+                item.fail(
+                    reasons.QUARANTINE_ERROR,
+                    f"{message}; the rows written could not be taken back ({_describe(exc)}), "
+                    "so the file stays pending and a rerun replaces them",
+                )
+        for item in group:
+            if item.record:
+                item.fail(reasons.QUARANTINE_ERROR, message)
+
+
+def _record(items: list[_File], manifest: BatchManifestStore) -> None:
+    """One status commit for the batch; if it fails every file reports ``manifest_error``."""
+    recorded = [i for i in items if i.record and i.result is not None]
+    try:
+        manifest.update_statuses(
+            [(i.file_id, i.result.status, i.run.meta, i.result) for i in recorded if i.result]
+        )
+    except Exception as exc:
+        for item in recorded:
+            previous = item.result
+            if previous is None:
+                continue
+            item.result = IngestionResult(
+                status=INGEST_STATUS_FAILED,
+                row_count=previous.row_count,
+                rows_written=0,
+                rows_quarantined=0,
+                file_id=item.file_id,
+                failure_reason=reasons.MANIFEST_ERROR,
+                error_message=(
+                    f"{item.run.meta.bronze_file_path}: could not record status "
+                    f"{previous.status!r} ({_describe(exc)}); the file stays pending and a "
+                    "rerun completes it"
+                ),
+                trading_date_min=previous.trading_date_min,
+                trading_date_max=previous.trading_date_max,
+            )
