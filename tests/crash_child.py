@@ -2,6 +2,8 @@
 
 Usage: python -m tests.crash_child LAKE_ROOT BRONZE_PATH PAUSE_AT MARKER
 
+A BRONZE_PATH that is a directory (or a ``batch_*`` pause) goes through ``Lake.ingest``.
+
 PAUSE_AT names the adapter call before which the child writes MARKER and sleeps (so the parent
 kills it there): ``replace_events`` (before the event commit), ``replace_quarantine`` (events
 committed, log not), ``update_status`` (both committed, status still pending), or ``none``.
@@ -23,6 +25,10 @@ PAUSES = {
     "replace_events": (DeltaEventStore, "replace_file"),
     "replace_quarantine": (DeltaQuarantineStore, "replace_file"),
     "update_status": (DeltaManifestStore, "update_status"),
+    # the batch path of Lake.ingest
+    "batch_replace_events": (DeltaEventStore, "replace_files"),
+    "batch_replace_quarantine": (DeltaQuarantineStore, "replace_files"),
+    "batch_update_statuses": (DeltaManifestStore, "update_statuses"),
 }
 
 
@@ -30,7 +36,7 @@ def _pause_before(cls: type, method: str, marker: Path) -> None:
     original = getattr(cls, method)
 
     def paused(self, *args, **kwargs):
-        if method != "update_status" or args[1] != "pending":
+        if method != "update_status" or args[1] != "pending":  # pause on processed statuses
             marker.write_text("paused")
             time.sleep(600)
         return original(self, *args, **kwargs)
@@ -44,7 +50,11 @@ def main() -> None:
     if pause_at != "none":
         cls, method = PAUSES[pause_at]
         _pause_before(cls, method, Path(marker))
-    Lake(root).ingest_file(bronze)
+    lake = Lake(root)
+    if pause_at.startswith("batch_") or Path(bronze).is_dir():
+        lake.ingest(bronze)
+    else:
+        lake.ingest_file(bronze)
 
 
 if __name__ == "__main__":

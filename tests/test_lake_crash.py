@@ -70,3 +70,31 @@ def test_killed_mid_ingestion_then_rerun_leaves_one_copy(tmp_path, pause_at):
     raw = pl.read_delta(str(lake.root / "silver" / "trades"))
     assert raw.height == 3  # no orphan copy below the reader either
     assert after_kill.quarantine()["file_seq"].to_list() == [2]
+
+
+@pytest.mark.parametrize(
+    "pause_at", ["batch_replace_events", "batch_replace_quarantine", "batch_update_statuses"]
+)
+def test_batch_killed_mid_commit_then_rerun_leaves_one_copy(tmp_path, pause_at):
+    register_vendor(MiniVendor())
+    lake = Lake(tmp_path / "lake")
+    lake.upsert_symbols(snapshot("BTCUSDT", "ETHUSDT"), T0 - DAY)
+    for i, symbol in enumerate(["BTCUSDT", "ETHUSDT", "XRPUSDT"]):
+        rows = [(T0 + j, "buy" if j != 1 else "bogus", 10 + j, 1) for j in range(3)]
+        write_mini_trades(lake.root, symbol=symbol, rows=rows, name=f"f{i}")
+    bronze = lake.root / "bronze"
+
+    kill_child_at(lake.root, bronze, pause_at, tmp_path)
+
+    after_kill = Lake(lake.root)
+    assert set(after_kill.manifest()["status"].to_list()) == {"pending"}
+    assert after_kill.scan("trades").collect().height == 0
+
+    results = after_kill.ingest(bronze)
+    assert sorted(r.status for r in results) == ["quarantined", "success", "success"]
+    assert after_kill.manifest().height == 3
+    raw = pl.read_delta(str(lake.root / "silver" / "trades"))
+    assert raw.height == 4 and raw.select("file_id", "file_seq").is_unique().all()
+    log = after_kill.quarantine()
+    assert log.height == 2 + 3  # two bad sides, three uncovered XRPUSDT rows
+    assert log.select("file_id", "file_seq", "rule_name").is_unique().all()

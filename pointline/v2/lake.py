@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from pointline.schemas.registry import get_table_spec, list_table_specs
 from pointline.schemas.types import INGEST_STATUS_PENDING
 from pointline.v2 import dim_symbol
 from pointline.v2.bronze import describe_file, find_files
+from pointline.v2.ingestion.batch import ingest_files
 from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.ingestion.pipeline import Parsed, ingest_file
 from pointline.v2.storage.delta import (
@@ -33,6 +35,10 @@ from pointline.v2.vendors.registry import get_vendor
 DEFAULT_CHUNK_ROWS = 1_000_000
 # Files bigger than this (on disk) are parsed in chunks of ``chunk_rows`` rows.
 DEFAULT_STREAM_THRESHOLD_BYTES = 64 * 1024 * 1024
+# A batch of small files holds at most this many files / bytes on disk (its rows are in memory
+# until its commits).
+DEFAULT_BATCH_FILES = 1_000
+DEFAULT_BATCH_BYTES = 128 * 1024 * 1024
 
 
 class Lake:
@@ -42,6 +48,9 @@ class Lake:
         root: the lake directory (created on first write).
         chunk_rows: rows per chunk when a big file is parsed in chunks.
         stream_threshold_bytes: files larger than this on disk are parsed in chunks.
+        batch_files: most files per batch in :meth:`ingest`.
+        batch_bytes: most bytes (on disk) per batch in :meth:`ingest`.
+        workers: threads hashing and parsing files in :meth:`ingest`.
     """
 
     def __init__(
@@ -50,11 +59,17 @@ class Lake:
         *,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         stream_threshold_bytes: int = DEFAULT_STREAM_THRESHOLD_BYTES,
+        batch_files: int = DEFAULT_BATCH_FILES,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        workers: int = 2,
     ) -> None:
         self.root = Path(root)
         self.layout = LakeLayout(self.root)
         self.chunk_rows = chunk_rows
         self.stream_threshold_bytes = stream_threshold_bytes
+        self.batch_files = batch_files
+        self.batch_bytes = batch_bytes
+        self.workers = workers
 
     def __repr__(self) -> str:
         return f"Lake({str(self.root)!r})"
@@ -174,17 +189,57 @@ class Lake:
         dry_run: bool = False,
     ) -> list[IngestionResult]:
         """Ingest many files: files named directly and every recognised Bronze file below the
-        directories named (walked in sorted order). One result per file, as ``ingest_file``."""
+        directories named (walked in sorted order). One result per file, as ``ingest_file``.
+
+        Small files are ingested in batches (one commit per table, validation_log and manifest
+        per batch, parsed on ``workers`` threads); files above ``stream_threshold_bytes`` one at
+        a time in chunks.
+        """
         if isinstance(paths_or_dirs, str | Path):
             paths_or_dirs = [paths_or_dirs]
         files = find_files(paths_or_dirs)
         if not files:
             return []
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            metas = list(pool.map(self.describe, files))
         dim = self.dimension_store.load_dim_symbol()
-        return [
-            self._ingest_meta(self.describe(path), dim=dim, force=force, dry_run=dry_run)
-            for path in files
-        ]
+        results: list[IngestionResult | None] = [None] * len(metas)
+        batch: list[int] = []
+        batch_bytes = 0
+
+        def flush() -> None:
+            nonlocal batch_bytes
+            if not batch:
+                return
+            done = ingest_files(
+                [metas[i] for i in batch],
+                parser_for=self._parser_for,
+                manifest_repo=self.manifest_store,
+                writer=self.event_store,
+                dim_symbol_df=dim,
+                quarantine_store=self.quarantine_store,
+                force=force,
+                dry_run=dry_run,
+                workers=self.workers,
+            )
+            for i, result in zip(batch, done, strict=True):
+                results[i] = result
+            batch.clear()
+            batch_bytes = 0
+
+        for i, meta in enumerate(metas):
+            if meta.file_size_bytes > self.stream_threshold_bytes:
+                results[i] = self._ingest_meta(meta, dim=dim, force=force, dry_run=dry_run)
+                continue
+            if batch and (
+                len(batch) >= self.batch_files
+                or batch_bytes + meta.file_size_bytes > self.batch_bytes
+            ):
+                flush()
+            batch.append(i)
+            batch_bytes += meta.file_size_bytes
+        flush()
+        return [r for r in results if r is not None]
 
     def import_quant360_archives(self, source_dir: str | Path) -> list[BronzeFileMetadata]:
         """Quant360 7z archives in ``source_dir`` -> per-symbol ``.csv.gz`` Bronze files under
