@@ -168,3 +168,38 @@ def test_chunked_path_for_big_files(tmp_path):
     result = lake.ingest_file(path)
     assert (result.status, result.rows_written) == ("success", 5)
     assert lake.scan("trades").collect()["file_seq"].to_list() == [1, 2, 3, 4, 5]
+
+
+def test_compact_folds_small_files_and_keeps_rows(lake):
+    for i in range(4):
+        path = write_mini_trades(lake.root, rows=[(T0 + i, "buy", 1 + i, 1)], name=f"p{i}")
+        lake.ingest_file(path)  # one file at a time: one data file per ingest
+    table = lake.root / "silver" / "trades"
+    before = lake.scan("trades").collect()
+    assert len(list(table.rglob("*.parquet"))) == 4
+    reports = {r.table: r for r in lake.compact()}
+    assert reports["trades"].files_removed == 4 and reports["trades"].files_added == 1
+    assert lake.scan("trades").collect().equals(before)
+    # vacuum: a dry run by default; the retention guard refuses a short retention
+    listed = {r.table: r for r in lake.vacuum(retention_hours=168)}
+    assert listed["trades"].dry_run and listed["trades"].files == []
+    from pointline.errors import StorageError
+
+    with pytest.raises(StorageError, match="retention"):
+        lake.vacuum("trades", retention_hours=0)
+    removed = lake.vacuum("trades", retention_hours=0, dry_run=False, enforce_retention=False)
+    assert len(removed[0].files) == 4
+    assert lake.scan("trades").collect().equals(before)
+
+
+def test_batches_write_one_file_per_partition(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    lake.upsert_symbols(snapshot("BTCUSDT", "ETHUSDT"), T0 - DAY)
+    for i in range(6):
+        symbol = ("BTCUSDT", "ETHUSDT")[i % 2]
+        write_mini_trades(lake.root, symbol=symbol, rows=good_rows(2, T0 + i), name=f"f{i}")
+    results = lake.ingest(lake.root / "bronze")
+    assert [r.status for r in results] == ["success"] * 6
+    partitions = list((lake.root / "silver" / "trades").glob("exchange=*/trading_date=*"))
+    assert len(partitions) == 1
+    assert len(list(partitions[0].glob("*.parquet"))) == 1

@@ -30,6 +30,12 @@ from pointline.v2.storage.delta import (
     DeltaQuarantineStore,
 )
 from pointline.v2.storage.delta.layout import LakeLayout
+from pointline.v2.storage.delta.maintenance import (
+    CompactionReport,
+    VacuumReport,
+    compact_table,
+    vacuum_table,
+)
 from pointline.v2.vendors.registry import get_vendor
 
 DEFAULT_CHUNK_ROWS = 1_000_000
@@ -247,6 +253,65 @@ class Lake:
         from pointline.v2.vendors.quant360.upstream import import_archives
 
         return import_archives(Path(source_dir), self.bronze_root).files
+
+    # -- maintenance -------------------------------------------------------------------------
+    def _maintained_tables(self, table: str | None) -> list[str]:
+        if table is not None:
+            get_table_spec(table)  # KeyError listing the known tables
+            return [table]
+        return [
+            n
+            for n in list_table_specs()
+            if (Path(self.layout.table_path(n)) / "_delta_log").is_dir()
+        ]
+
+    def compact(
+        self,
+        table: str | None = None,
+        *,
+        exchange: str | None = None,
+        start: datetime.date | None = None,
+        end: datetime.date | None = None,
+    ) -> list[CompactionReport]:
+        """Fold small files into bigger ones (every table, or one; optionally some partitions).
+
+        Rows and versions are unchanged (a data-neutral commit); readers are unaffected.
+        """
+        return [
+            compact_table(
+                name,
+                Path(self.layout.table_path(name)),
+                exchange=exchange if get_table_spec(name).kind == "event" else None,
+                start=start if get_table_spec(name).kind == "event" else None,
+                end=end if get_table_spec(name).kind == "event" else None,
+            )
+            for name in self._maintained_tables(table)
+        ]
+
+    def vacuum(
+        self,
+        table: str | None = None,
+        *,
+        retention_hours: int | None = None,
+        dry_run: bool = True,
+        enforce_retention: bool = True,
+    ) -> list[VacuumReport]:
+        """List (``dry_run=True``, the default) or delete files no retained version needs.
+
+        ``retention_hours`` defaults to the table's retention (7 days); a shorter one is refused
+        unless ``enforce_retention=False``, because it would break time travel and readers
+        still on an older snapshot.
+        """
+        return [
+            vacuum_table(
+                name,
+                Path(self.layout.table_path(name)),
+                retention_hours=retention_hours,
+                dry_run=dry_run,
+                enforce_retention=enforce_retention,
+            )
+            for name in self._maintained_tables(table)
+        ]
 
     # -- reading -----------------------------------------------------------------------------
     def manifest(self) -> pl.DataFrame:

@@ -1,0 +1,113 @@
+"""Table maintenance: compact small files and vacuum files no version needs any more.
+
+Batch ingestion already writes one file per (exchange, trading_date) partition per batch;
+``compact`` folds what small files remain (e.g. after many single-file ``ingest_file`` calls)
+into files of ``target_size``. Both take the table's writer lock so they never race an ingest.
+``vacuum`` is a dry run unless asked, and refuses a retention shorter than the table's
+``deletedFileRetentionDuration`` (7 days by default) unless ``enforce_retention`` is False:
+deleting files a reader's snapshot still needs would break time travel and running readers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from pointline.v2.storage.delta import _io
+
+
+@dataclass(frozen=True)
+class CompactionReport:
+    """What ``compact`` did to one table."""
+
+    table: str
+    files_removed: int
+    files_added: int
+    partitions_optimized: int
+
+
+@dataclass(frozen=True)
+class VacuumReport:
+    """Files ``vacuum`` deleted (or would delete, in a dry run) from one table."""
+
+    table: str
+    dry_run: bool
+    files: list[str]
+
+
+def _partition_filters(
+    exchange: str | None, start: datetime.date | None, end: datetime.date | None
+) -> list[tuple[str, str, str]] | None:
+    filters: list[tuple[str, str, str]] = []
+    if exchange is not None:
+        filters.append(("exchange", "=", exchange))
+    if start is not None:
+        filters.append(("trading_date", ">=", start.isoformat()))
+    if end is not None:
+        filters.append(("trading_date", "<=", end.isoformat()))
+    return filters or None
+
+
+def compact_table(
+    name: str,
+    path: Path,
+    *,
+    exchange: str | None = None,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    target_size: int | None = None,
+) -> CompactionReport:
+    """Compact the small files of one table (optionally some partitions only)."""
+    with _io.locked(_io.new_lock(path), path):
+        dt = _io.open_table(path)
+        if dt is None:
+            return CompactionReport(name, 0, 0, 0)
+        filters = _partition_filters(exchange, start, end)
+        metrics: dict = {}
+
+        def run() -> None:
+            metrics.update(dt.optimize.compact(partition_filters=filters, target_size=target_size))
+
+        _io.commit(
+            run, path=path, what=f"compact {name}", before_retry=lambda: _io.refresh(dt, path)
+        )
+    return CompactionReport(
+        table=name,
+        files_removed=int(metrics.get("numFilesRemoved", 0)),
+        files_added=int(metrics.get("numFilesAdded", 0)),
+        partitions_optimized=int(metrics.get("partitionsOptimized", 0)),
+    )
+
+
+def vacuum_table(
+    name: str,
+    path: Path,
+    *,
+    retention_hours: int | None = None,
+    dry_run: bool = True,
+    enforce_retention: bool = True,
+) -> VacuumReport:
+    """Delete (or list, in a dry run) the files of one table that no retained version needs.
+
+    Raises:
+        StorageError: ``retention_hours`` is below the table's retention while
+            ``enforce_retention`` is True (the guard), or the vacuum failed.
+    """
+    with _io.locked(_io.new_lock(path), path):
+        dt = _io.open_table(path)
+        if dt is None:
+            return VacuumReport(name, dry_run, [])
+        found: list[str] = []
+
+        def run() -> None:
+            found.extend(
+                dt.vacuum(
+                    retention_hours=retention_hours,
+                    dry_run=dry_run,
+                    enforce_retention_duration=enforce_retention,
+                )
+            )
+
+        _io.commit(run, path=path, what=f"vacuum {name}", attempts=1)
+    return VacuumReport(table=name, dry_run=dry_run, files=sorted(found))
