@@ -86,6 +86,33 @@ def open_table(path: Path) -> DeltaTable | None:
         raise TableCorruptError(f"table at {path} cannot be opened: {describe(exc)}") from exc
 
 
+class TableCache:
+    """One ``DeltaTable`` per path, kept current with ``update_incremental``.
+
+    Opening a table replays its log from the last checkpoint; refreshing an open one replays
+    only the commits since, which keeps a writer's cost per commit flat as tables grow. Use it
+    under the table's writer lock.
+    """
+
+    def __init__(self) -> None:
+        self._tables: dict[Path, DeltaTable] = {}
+
+    def get(self, path: Path) -> DeltaTable | None:
+        """The table at ``path`` at its latest version, ``None`` when there is none."""
+        dt = self._tables.get(path)
+        if dt is not None and table_exists(path):
+            try:
+                dt.update_incremental()
+                return dt
+            except LIBRARY_ERRORS:
+                pass  # reopen below: that raises TableCorruptError if the log is damaged
+        self._tables.pop(path, None)
+        dt = open_table(path)
+        if dt is not None:
+            self._tables[path] = dt
+        return dt
+
+
 def refresh(dt: DeltaTable, path: Path) -> None:
     """Bring ``dt`` to the latest version by replaying only the newer commits."""
     try:

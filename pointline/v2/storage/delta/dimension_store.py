@@ -64,6 +64,8 @@ class DeltaDimensionStore:
         else:
             raise ValueError("DeltaDimensionStore needs silver_root or dim_symbol_path")
         self._lock = _io.new_lock(self._path)
+        self._tables = _io.TableCache()
+        self._cached: tuple[int, pl.DataFrame] | None = None
 
     @property
     def table_path(self) -> Path:
@@ -75,7 +77,15 @@ class DeltaDimensionStore:
         Raises:
             TableCorruptError: the table exists but cannot be read.
         """
-        return _io.read_path(self._path, _SPEC).sort(_SORT)
+        dt = self._tables.get(self._path)
+        if dt is None:
+            return _io.empty_frame(_SPEC)
+        version = _io.version_of(dt, self._path)
+        # dim_symbol is read before every ingestion; a version already read is served from
+        # memory (a Delta version never changes).
+        if self._cached is None or self._cached[0] != version:
+            self._cached = (version, _io.read_frame(dt, _SPEC, self._path).sort(_SORT))
+        return self._cached[1].clone()
 
     def load_version(self, version: int) -> pl.DataFrame:
         """The table as saved at ``version`` (Delta time travel).

@@ -24,6 +24,12 @@ Validation
     rows by position). No data (or only empty frames) deletes the file's rows, and creates
     no table. If anything fails, a later frame's validation included, nothing is committed.
 
+Cost
+    ``replace_file(s)`` keeps one ``DeltaTable`` per table and refreshes it with
+    ``update_incremental`` (only new commits are replayed), so a writer's cost per commit stays
+    flat; a checkpoint is written every ``CHECKPOINT_EVERY`` commits. (A log damaged in a
+    version this store already read is noticed by the next reader, not by this writer.)
+
 Concurrency
     Writers of one table on one machine are serialised by a file lock
     (``<parent>/_locks/<table>.lock``); Delta commit conflicts (``CommitFailedError``) are
@@ -90,6 +96,7 @@ class DeltaEventStore:
         self._locks: dict[str, filelock.FileLock] = {}
         self._mutex = threading.Lock()
         self._commits: dict[str, int] = {}
+        self._tables = _io.TableCache()
 
     def table_path(self, table_name: str) -> Path:
         """Where event table ``table_name`` lives (``ValueError`` for a non-event table)."""
@@ -178,7 +185,7 @@ class DeltaEventStore:
         with _io.locked(self._lock(table_name), path):
             chunks = self._checked(spec, ids, iter(frames))
             first = next(chunks, None)  # the first non-empty frame, validated
-            dt = _io.open_table(path)
+            dt = self._tables.get(path)
             predicate = _file_predicate(ids)
             if first is None:
                 if dt is not None:

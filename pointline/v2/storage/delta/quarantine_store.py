@@ -54,6 +54,7 @@ class DeltaQuarantineStore:
         else:
             raise ValueError("DeltaQuarantineStore needs silver_root or validation_log_path")
         self._lock = _io.new_lock(self._path)
+        self._tables = _io.TableCache()
 
     @property
     def table_path(self) -> Path:
@@ -132,7 +133,7 @@ class DeltaQuarantineStore:
         )
         what = f"file_id {ids[0]}" if len(ids) == 1 else f"{len(ids)} files"
         with _io.locked(self._lock, self._path):
-            dt = _io.open_table(self._path)
+            dt = self._tables.get(self._path)
             if dt is None:
                 if rows.height:
                     data = _io.to_arrow(rows, _SPEC)
