@@ -1,0 +1,133 @@
+"""Timing and peak-RSS helpers for the benchmark scripts.
+
+Each measurement runs in a fresh interpreter (multiprocessing ``spawn``), so its peak RSS is its
+own, not the high-water mark of whatever ran before it in the benchmark's process. The work is
+split in two: ``prepare(*args)`` runs untimed (imports, seeding a lake, copying inputs) and
+returns the zero-argument callable that is timed::
+
+    def prepare_read(path: str) -> Callable[[], int]:
+        return lambda: pl.read_csv(path).height
+
+    floor = measure(prepare_read, "file.csv.gz")
+    print_ratio("read_csv", floor, rows=floor.result)
+
+``prepare`` must be a module-level function (it is pickled by name) and what the callable
+returns must be picklable; the calling script needs an ``if __name__ == "__main__":`` guard.
+Peak RSS is the process's high-water mark (``ru_maxrss``), interpreter, imports and
+``prepare`` included, as a user's process pays it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Prepare = Callable[..., Callable[[], Any]]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One timed call in its own process.
+
+    Attributes:
+        seconds: wall time of the call alone (``prepare`` excluded).
+        peak_rss_bytes: the process's peak resident set size over its whole life.
+        result: what the call returned.
+        baseline_rss_bytes: the peak RSS just before the call (interpreter, imports,
+            ``prepare``), so ``peak_rss_bytes - baseline_rss_bytes`` is the call's own share;
+            None when not known.
+    """
+
+    seconds: float
+    peak_rss_bytes: int
+    result: Any = None
+    baseline_rss_bytes: int | None = None
+
+
+def _peak_rss_bytes() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
+
+
+def _child(prepare: Prepare, args: tuple[Any, ...]) -> Measurement:
+    call = prepare(*args)
+    baseline = _peak_rss_bytes()
+    start = time.perf_counter()
+    result = call()
+    seconds = time.perf_counter() - start
+    return Measurement(seconds, _peak_rss_bytes(), result, baseline)
+
+
+def measure(prepare: Prepare, *args: Any) -> Measurement:
+    """Run ``prepare(*args)`` untimed, then time the callable it returns, in a fresh process.
+
+    Raises:
+        Whatever ``prepare`` or the call raised in the child (multiprocessing re-raises it).
+    """
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes=1) as pool:
+        return pool.apply(_child, (prepare, args))
+
+
+def best_of(repeat: int, prepare: Prepare, *args: Any) -> Measurement:
+    """The fastest of ``repeat`` :func:`measure` runs, with the highest peak RSS among them
+    (noise from other processes can only make either figure pessimistic).
+
+    Every run gets the same ``args``: a ``prepare`` that writes should make its own scratch
+    directory (e.g. ``tempfile.mkdtemp(dir=workdir)``).
+
+    Raises:
+        ValueError: ``repeat`` < 1.
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    runs = [measure(prepare, *args) for _ in range(repeat)]
+    fastest = min(runs, key=lambda m: m.seconds)
+    baselines = [m.baseline_rss_bytes for m in runs if m.baseline_rss_bytes is not None]
+    return Measurement(
+        seconds=fastest.seconds,
+        peak_rss_bytes=max(m.peak_rss_bytes for m in runs),
+        result=fastest.result,
+        baseline_rss_bytes=max(baselines) if baselines else None,
+    )
+
+
+def mib(n_bytes: int) -> str:
+    """``n_bytes`` as ``"123 MiB"``."""
+    return f"{n_bytes / 2**20:.0f} MiB"
+
+
+def print_ratio(
+    label: str,
+    measurement: Measurement,
+    *,
+    rows: int,
+    floor: Measurement | None = None,
+    target: float | None = None,
+) -> float | None:
+    """Print one figure: seconds, rows/s, peak RSS (and the call's own share), and, given a
+    ``floor``, the time ratio to it (and whether that is within ``target``) and the RSS ratio.
+
+    Returns:
+        The time ratio to ``floor`` (None without one).
+    """
+    m = measurement
+    line = f"  {label:<32s} {m.seconds:8.3f} s {rows / m.seconds:>12,.0f} rows/s"
+    line += f"  peak RSS {mib(m.peak_rss_bytes):>8s}"
+    if m.baseline_rss_bytes is not None:
+        line += f" (call +{mib(m.peak_rss_bytes - m.baseline_rss_bytes)})"
+    if floor is None:
+        print(line, flush=True)
+        return None
+    ratio = m.seconds / floor.seconds
+    line += f"  time {ratio:5.2f}x floor"
+    if target is not None:
+        line += f" (target <= {target}x: {'OK' if ratio <= target else 'MISSED'})"
+    line += f", RSS {m.peak_rss_bytes / floor.peak_rss_bytes:4.2f}x"
+    print(line, flush=True)
+    return ratio
