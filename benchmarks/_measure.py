@@ -50,6 +50,16 @@ class Measurement:
 
 
 def _peak_rss_bytes() -> int:
+    # Linux: VmHWM is the high-water mark of this process image. ru_maxrss is not: a spawned
+    # child (fork + exec) inherits its parent's high-water mark, so it would report the
+    # parent's peak (e.g. the memory used to generate the benchmark's input).
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB
 

@@ -38,7 +38,7 @@ from pointline.v2.storage.delta.maintenance import (
 )
 from pointline.v2.vendors.registry import get_vendor
 
-DEFAULT_CHUNK_ROWS = 1_000_000
+DEFAULT_CHUNK_ROWS = 250_000
 # Files bigger than this (on disk) are parsed in chunks of ``chunk_rows`` rows.
 DEFAULT_STREAM_THRESHOLD_BYTES = 64 * 1024 * 1024
 # A batch of small files holds at most this many files / bytes on disk (its rows are in memory
