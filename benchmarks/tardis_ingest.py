@@ -7,7 +7,8 @@ Run from the repository root::
 
 Generates (deterministically, seed 1) a ``rows``-row ``trades`` ``.csv.gz`` in the documented
 Tardis format (:mod:`pointline.v2.vendors.tardis.samples`), then measures, each run in a fresh
-process (best time of ``repeat``, see ``benchmarks/_measure.py``):
+process (best time of ``repeat``, floor and ingest runs alternating; see
+``benchmarks/_measure.py``):
 
 - the floor: ``pl.read_csv`` of the file (types inferred) plus one ``write_deltalake`` of that
   frame to a new, unpartitioned table;
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import os
 import pstats
 import resource
@@ -31,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-from _measure import Measurement, best_of, measure, mib
+from _measure import Measurement, measure, mib
 
 from pointline.v2 import Lake
 from pointline.v2.vendors.tardis import vendor_file_name
@@ -102,6 +104,31 @@ def prepare_ingest(path: str, workdir: str) -> Callable[[], dict[str, object]]:
     return run
 
 
+def interleaved(
+    repeat: int, prepares: list[Callable[..., Callable[[], object]]], *args: str
+) -> list[Measurement]:
+    """Like ``best_of`` for each of ``prepares``, but the runs alternate (A, B, A, B, ...) so
+    that load from other processes on a shared machine weighs on every figure alike."""
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    runs: list[list[Measurement]] = [[] for _ in prepares]
+    for _ in range(repeat):
+        for prepare, found in zip(prepares, runs, strict=True):
+            found.append(measure(prepare, *args))
+    combined = []
+    for found in runs:
+        fastest = min(found, key=lambda m: m.seconds)
+        baselines = [m.baseline_rss_bytes for m in found if m.baseline_rss_bytes is not None]
+        combined.append(
+            dataclasses.replace(
+                fastest,
+                peak_rss_bytes=max(m.peak_rss_bytes for m in found),
+                baseline_rss_bytes=max(baselines) if baselines else None,
+            )
+        )
+    return combined
+
+
 # -- reporting --------------------------------------------------------------------------------
 def _line(label: str, m: Measurement, rows: int, floor: Measurement | None) -> str:
     own = m.peak_rss_bytes - (m.baseline_rss_bytes or 0)  # the call's share of the peak
@@ -139,10 +166,9 @@ def bench(workdir: Path, rows: int, repeat: int) -> None:
         f"fresh process; {os.cpu_count()} CPUs; parent peak RSS {mib(parent_rss)}",
         flush=True,
     )
-    floor = best_of(repeat, prepare_floor, str(path), str(workdir))
+    floor, ingest = interleaved(repeat, [prepare_floor, prepare_ingest], str(path), str(workdir))
     if floor.result != rows:
         raise SystemExit(f"the floor read {floor.result} rows, expected {rows}")
-    ingest = best_of(repeat, prepare_ingest, str(path), str(workdir))
     expected = {"status": "success", "rows_written": rows, "rows_quarantined": 0, "error": None}
     if ingest.result != expected:
         raise SystemExit(f"ingest_file did not write every row, its time means nothing: {ingest}")
