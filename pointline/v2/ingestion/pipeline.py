@@ -112,7 +112,11 @@ def _parse_failure(exc: Exception) -> _ParseFailure:
 
 def _chunks(parsed: Parsed) -> Iterator[pl.DataFrame]:
     if isinstance(parsed, pl.DataFrame):
-        yield parsed
+        # hand the frame over without keeping a reference in this generator: the whole
+        # parsed file must be freeable while its valid rows are being written
+        holder = [parsed]
+        del parsed
+        yield holder.pop()
         return
     for chunk in parsed:
         if not isinstance(chunk, pl.DataFrame):
@@ -138,10 +142,12 @@ def _row_stream(
         for chunk in chunks:
             if chunk.height == 0:
                 continue
+            height = chunk.height
             valid, rejected = prepare_chunk(
                 chunk, spec, file_id=file_id, seq_start=tally.row_count + 1, dim=dim, source=source
             )
-            tally.row_count += chunk.height
+            del chunk  # the parsed text frame is not needed while the writer takes ``valid``
+            tally.row_count += height
             tally.rows_written += valid.height
             tally.add_dates(valid)
             if rejected.height:
@@ -156,13 +162,14 @@ def _first_rows(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame] | None
     """Peek for a non-empty chunk: None when the parser produced no rows at all."""
     for chunk in chunks:
         if chunk.height:
-
-            def rest(first: pl.DataFrame = chunk) -> Iterator[pl.DataFrame]:
-                yield first
-                yield from chunks
-
-            return rest()
+            return _then(chunks, [chunk])
     return None
+
+
+def _then(chunks: Iterator[pl.DataFrame], first: list[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """``first`` (popped, so no reference outlives its use), then the rest of ``chunks``."""
+    yield first.pop()
+    yield from chunks
 
 
 def _load_dim(

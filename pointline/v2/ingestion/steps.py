@@ -100,10 +100,40 @@ def apply_row_rules(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
     return df
 
 
+def _single_window(df: pl.DataFrame, dim: pl.DataFrame) -> pl.DataFrame | None:
+    """Fast path for the usual file: one (exchange, symbol) whose rows all fall in one window
+    of dim_symbol get that window's id as a literal (no join). None when it does not apply."""
+    keys = df.select(
+        pl.col("exchange").n_unique().alias("n_exchange"),
+        pl.col("symbol").n_unique().alias("n_symbol"),
+        pl.col("exchange").first(),
+        pl.col("symbol").first(),
+        pl.col("ts_event_us").min().alias("low"),
+        pl.col("ts_event_us").max().alias("high"),
+        pl.col("ts_event_us").null_count().alias("nulls"),
+        pl.col("exchange").null_count().alias("null_exchanges"),
+        pl.col("symbol").null_count().alias("null_symbols"),
+    ).row(0)
+    n_exchange, n_symbol, exchange, symbol, low, high, nulls, null_exchanges, null_symbols = keys
+    if (n_exchange, n_symbol, nulls, null_exchanges, null_symbols) != (1, 1, 0, 0, 0):
+        return None
+    windows = dim.filter(
+        (pl.col("exchange") == exchange)
+        & (pl.col("exchange_symbol") == symbol)
+        & (pl.col("valid_from_ts_us") <= low)
+        & (pl.col("valid_until_ts_us") > high)
+    )
+    if windows.height != 1:
+        return None
+    return df.with_columns(symbol_id=pl.lit(windows.item(0, "symbol_id"), pl.Int64))
+
+
 def resolve_symbols(df: pl.DataFrame, dim: pl.DataFrame) -> pl.DataFrame:
     """Point-in-time ``symbol_id``: the dim_symbol row of (exchange, symbol) whose window holds
     ``ts_event_us``; rows without coverage are rejected as ``missing_pit_symbol_coverage``."""
-    resolved = dim_symbol.resolve_symbol_ids(df.drop("symbol_id", strict=False), dim)
+    resolved = _single_window(df, dim)
+    if resolved is None:
+        resolved = dim_symbol.resolve_symbol_ids(df.drop("symbol_id", strict=False), dim)
     return resolved.with_columns(
         _flag(
             pl.col("symbol_id").is_null(),

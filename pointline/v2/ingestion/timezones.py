@@ -104,8 +104,18 @@ def register_exchange_timezone(exchange: str, timezone: str) -> None:
 
 
 def trading_date_expr(exchanges: list[str]) -> pl.Expr:
-    """``trading_date`` for rows whose exchange is among ``exchanges``; null for unknown ones."""
-    offset: pl.Expr = pl.lit(None, pl.Int64)
+    """``trading_date`` for rows whose exchange is among ``exchanges``; null for unknown ones.
+
+    ``exchanges`` must be the distinct exchanges of the frame (the single-exchange fast path
+    relies on it)."""
+    zones = {EXCHANGE_TIMEZONES.get(name) for name in exchanges}
+    if len(exchanges) == 1 and None not in zones:
+        # one exchange (the usual file): a literal offset, no per-row string comparison
+        offset: pl.Expr = pl.lit(UTC_OFFSET_US[zones.pop()], pl.Int64)
+        days = (pl.col("ts_event_us") + offset).floordiv(_US_PER_DAY)
+        date = days.cast(pl.Int32).cast(pl.Date)
+        return date  # rows whose exchange is null get one too; they are rejected anyway
+    offset = pl.lit(None, pl.Int64)
     for name in exchanges:
         zone = EXCHANGE_TIMEZONES.get(name)
         if zone is not None:
