@@ -52,5 +52,14 @@ def test_trading_date_shanghai_and_utc():
     # 2024-01-02 23:30 UTC is 2024-01-03 07:30 in Shanghai.
     ts = 1_704_238_200_000_000
     df = pl.DataFrame({"exchange": ["szse", "binance", "nyse"], "ts_event_us": [ts, ts, ts]})
-    out = df.select(trading_date_expr(["szse", "binance"])).to_series().to_list()
+    out = df.select(trading_date_expr(["szse", "binance", "nyse"])).to_series().to_list()
     assert out == [datetime.date(2024, 1, 3), datetime.date(2024, 1, 2), None]
+
+
+def test_trading_date_single_exchange_fast_path():
+    ts = 1_704_238_200_000_000
+    df = pl.DataFrame({"exchange": ["szse", "szse"], "ts_event_us": [ts, ts + 1]})
+    out = df.select(trading_date_expr(["szse"])).to_series().to_list()
+    assert out == [datetime.date(2024, 1, 3)] * 2
+    unknown = pl.DataFrame({"exchange": ["nyse"], "ts_event_us": [ts]})
+    assert unknown.select(trading_date_expr(["nyse"])).item() is None

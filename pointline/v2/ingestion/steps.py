@@ -74,7 +74,7 @@ def derive_trading_date(df: pl.DataFrame) -> pl.DataFrame:
     zone are rejected as ``unknown_exchange``."""
     exchanges = df.get_column("exchange").drop_nulls().unique().to_list()
     known = [name for name in exchanges if name in EXCHANGE_TIMEZONES]
-    df = df.with_columns(trading_date_expr(known).alias("trading_date"))
+    df = df.with_columns(trading_date_expr(exchanges).alias("trading_date"))
     unknown = pl.col("exchange").is_not_null() & ~pl.col("exchange").is_in(known)
     return df.with_columns(
         _flag(unknown, reasons.UNKNOWN_EXCHANGE, pl.lit("exchange"), pl.col("exchange"))

@@ -116,7 +116,7 @@ def trading_date_expr(exchanges: list[str]) -> pl.Expr:
         date = days.cast(pl.Int32).cast(pl.Date)
         return date  # rows whose exchange is null get one too; they are rejected anyway
     offset = pl.lit(None, pl.Int64)
-    for name in exchanges:
+    for name in exchanges:  # unknown exchanges keep a null offset, so a null date
         zone = EXCHANGE_TIMEZONES.get(name)
         if zone is not None:
             offset = pl.when(pl.col("exchange") == name).then(UTC_OFFSET_US[zone]).otherwise(offset)
