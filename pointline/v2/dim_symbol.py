@@ -462,11 +462,18 @@ _DIM_LOOKUP_COLUMNS = (
 )
 
 
+def check_lookup_windows(dim: pl.DataFrame) -> None:
+    """Raise ``ValueError`` when dim windows are empty or overlap (a row would match two)."""
+    _check_positive_windows(dim)
+    _check_no_overlap(dim)
+
+
 def resolve_symbol_ids(
     events: FrameT,
     dim: pl.DataFrame,
     *,
     ts_col: str = "ts_event_us",
+    check_windows: bool = True,
 ) -> FrameT:
     """Point-in-time symbol ids: for each event, the dim row whose window holds its time.
 
@@ -492,8 +499,8 @@ def resolve_symbol_ids(
     if missing:
         raise ValueError(f"resolve_symbol_ids: events are missing columns {missing}")
     windows = dim.select(needed)
-    _check_positive_windows(windows)
-    _check_no_overlap(windows)
+    if check_windows:  # callers resolving many frames against one dim check it once instead
+        check_lookup_windows(windows)
     windows = windows.select(
         pl.col("exchange").cast(pl.Utf8),
         pl.col("exchange_symbol").cast(pl.Utf8).alias("symbol"),

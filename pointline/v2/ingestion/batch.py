@@ -213,7 +213,8 @@ def _run_batch(
         for item in every:
             item.was_success = build_manifest_identity(item.run.meta) not in pending
         todo = [i for i in every if force or not i.was_success]
-        skipped = [i for i in every if i not in todo]
+        chosen = {id(i) for i in todo}
+        skipped = [i for i in every if id(i) not in chosen]
         for item, file_id in zip(
             every, manifest.resolve_file_ids([i.run.meta for i in every]), strict=True
         ):

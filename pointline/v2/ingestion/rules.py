@@ -7,6 +7,8 @@ with the rule's name as its reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from pointline.v2.ingestion import reasons
@@ -58,36 +60,39 @@ def table_rule(table: str) -> tuple[str, pl.Expr] | None:
     Null comparisons count as passing here: nulls in required columns are caught before, by
     the required-column rule, and nullable columns may be null.
     """
-    rules: dict[str, tuple[str, pl.Expr]] = {
-        "trades": (
+    rules: dict[str, Callable[[], tuple[str, pl.Expr]]] = {
+        "trades": lambda: (
             reasons.INVALID_TRADE_VALUES,
             ~_c("side").is_in(["buy", "sell", "unknown"]) | ~_positive("price") | ~_positive("qty"),
         ),
-        "quotes": (reasons.INVALID_QUOTE_VALUES, _quote_invalid()),
-        "orderbook_updates": (
+        "quotes": lambda: (reasons.INVALID_QUOTE_VALUES, _quote_invalid()),
+        "orderbook_updates": lambda: (
             reasons.INVALID_ORDERBOOK_UPDATE_VALUES,
             ~_c("side").is_in(["bid", "ask"])
             | ~_positive("price")
             | (_c("qty") < 0)
             | _c("is_snapshot").is_null(),
         ),
-        "book_snapshots": (reasons.INVALID_BOOK_SNAPSHOT_VALUES, _book_snapshot_invalid()),
-        "derivative_ticker": (reasons.INVALID_DERIVATIVE_TICKER_VALUES, ~_positive("mark_price")),
-        "liquidations": (
+        "book_snapshots": lambda: (reasons.INVALID_BOOK_SNAPSHOT_VALUES, _book_snapshot_invalid()),
+        "derivative_ticker": lambda: (
+            reasons.INVALID_DERIVATIVE_TICKER_VALUES,
+            ~_positive("mark_price"),
+        ),
+        "liquidations": lambda: (
             reasons.INVALID_LIQUIDATION_VALUES,
             ~_c("side").is_in(["buy", "sell"]) | ~_positive("price") | ~_positive("qty"),
         ),
-        "options_chain": (
+        "options_chain": lambda: (
             reasons.INVALID_OPTIONS_CHAIN_VALUES,
             ~_c("option_type").is_in(["call", "put"])
             | ~_positive("strike")
             | ~_positive("expiration_ts_us"),
         ),
     }
-    found = rules.get(table)
-    if found is None:
+    build = rules.get(table)  # only the table's own rule is built
+    if build is None:
         return None
-    reason, failing = found
+    reason, failing = build()
     return reason, failing.fill_null(False)
 
 

@@ -133,7 +133,9 @@ def resolve_symbols(df: pl.DataFrame, dim: pl.DataFrame) -> pl.DataFrame:
     ``ts_event_us``; rows without coverage are rejected as ``missing_pit_symbol_coverage``."""
     resolved = _single_window(df, dim)
     if resolved is None:
-        resolved = dim_symbol.resolve_symbol_ids(df.drop("symbol_id", strict=False), dim)
+        # dim was checked once by pit_view; not again for every file of a batch
+        events = df.drop("symbol_id", strict=False)
+        resolved = dim_symbol.resolve_symbol_ids(events, dim, check_windows=False)
     return resolved.with_columns(
         _flag(
             pl.col("symbol_id").is_null(),
@@ -177,8 +179,11 @@ def prepare_chunk(
 
 
 def pit_view(dim: pl.DataFrame) -> pl.DataFrame:
-    """The dim_symbol columns the point-in-time lookup needs."""
+    """The dim_symbol columns the point-in-time lookup needs, checked once (windows valid and
+    not overlapping)."""
     missing = [c for c in PIT_COLUMNS if c not in dim.columns]
     if missing:
         raise SchemaMismatchError(f"dim_symbol frame lacks the PIT columns {missing}")
-    return dim.select(PIT_COLUMNS)
+    view = dim.select(PIT_COLUMNS)
+    dim_symbol.check_lookup_windows(view)
+    return view
