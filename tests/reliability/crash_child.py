@@ -4,8 +4,8 @@ Usage: python -m tests.reliability.crash_child MARKER
 
 The child imports pointline, then waits for ``MARKER.go`` (text: ``<lake root> plain|force``),
 so the parent can start it ahead of time. ``MARKER.ready`` is created when the ingestion is
-about to start (the parent's random delay counts from then), ``MARKER.done`` when the batch
-finished.
+about to start (the parent's random delay counts from then), ``MARKER.done`` (holding the
+seconds the batch took) when the batch finished.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ def main() -> None:
     root, mode = go.read_text().split()
     lake = Lake(root)
     Path(f"{marker}.ready").touch()
+    began = time.monotonic()
     lake.ingest(lake.bronze_root, force=mode == "force")
-    Path(f"{marker}.done").touch()
+    Path(f"{marker}.done").write_text(f"{time.monotonic() - began:.6f}")
 
 
 if __name__ == "__main__":

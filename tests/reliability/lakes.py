@@ -7,7 +7,6 @@ vendors' ``samples`` modules; nothing here is vendor data.
 
 from __future__ import annotations
 
-import datetime
 import gzip
 from collections import Counter
 from dataclasses import dataclass
@@ -235,7 +234,3 @@ def file_rows(lake: Lake, file_id: int) -> tuple[int, int]:
         for t in existing_event_tables(lake)
     )
     return stored, lake.quarantine(file_id=file_id).height
-
-
-def day(text: str) -> datetime.date:
-    return datetime.date.fromisoformat(text)
