@@ -85,7 +85,8 @@ def find_files(paths_or_dirs: Iterable[str | Path], *, follow_symlinks: bool = F
 
     Directories are walked in sorted order (deterministic); files below them that no vendor
     recognises (ledgers, notes) are left out, while a file named directly is always kept.
-    A directory symlink is not followed unless ``follow_symlinks``.
+    Symlinks below a directory (to files or directories) are not followed unless
+    ``follow_symlinks``: they may point outside the root the caller named.
     """
     found: list[Path] = []
     for item in paths_or_dirs:
@@ -95,6 +96,8 @@ def find_files(paths_or_dirs: Iterable[str | Path], *, follow_symlinks: bool = F
                 dirnames.sort()
                 for name in sorted(filenames):
                     candidate = Path(dirpath) / name
+                    if candidate.is_symlink() and not follow_symlinks:
+                        continue  # may point outside the given root
                     if not name.startswith(".") and recognise(candidate) is not None:
                         found.append(candidate)
         elif path.exists():

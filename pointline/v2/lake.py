@@ -36,6 +36,7 @@ from pointline.v2.storage.delta.maintenance import (
     compact_table,
     vacuum_table,
 )
+from pointline.v2.storage.delta.scan import scan_table
 from pointline.v2.vendors.registry import get_vendor
 
 DEFAULT_CHUNK_ROWS = 250_000
@@ -340,15 +341,15 @@ class Lake:
 
         Raises:
             ValueError: ``table`` is not an event table; the message lists the known ones.
+            TableCorruptError: the table is damaged (unreadable log, missing data file).
         """
         known = [name for name in list_table_specs() if get_table_spec(name).kind == "event"]
         if table not in known:
             raise ValueError(f"unknown table {table!r}; known tables: {known}")
         spec = get_table_spec(table)
-        path = Path(self.layout.table_path(table))
-        if not (path / "_delta_log").is_dir():
+        lf = scan_table(table, Path(self.layout.table_path(table)))
+        if lf is None:
             return pl.LazyFrame(schema=spec.to_polars())
-        lf = pl.scan_delta(str(path))
         lf = lf.filter(_scan_filters(exchange=exchange, symbols=symbols, start=start, end=end))
         pending = self.manifest_store.read().filter(pl.col("status") == INGEST_STATUS_PENDING)
         if pending.height:

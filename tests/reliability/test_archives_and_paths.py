@@ -225,13 +225,6 @@ def test_directory_symlink_is_followed_only_when_asked(linked):
     assert (elsewhere / tardis_name("quotes")).resolve().as_posix() in paths
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bronze.find_files: os.walk lists symlinks to files among the file names, so a file "
-        "symlink pointing outside the Bronze root is ingested without follow_symlinks"
-    ),
-)
 def test_file_symlink_out_of_the_bronze_root_is_not_followed(linked):
     lake, inside, elsewhere = linked
     other = lake.bronze_root / "tardis" / "other"

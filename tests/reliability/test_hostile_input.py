@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pointline.v2 import Lake
@@ -187,19 +187,6 @@ def header_line(data: bytes, *, as_file: bool) -> bytes:
     return data.split(b"\n", 1)[0]
 
 
-def known_quant360_header_bug(fmt: str, data: bytes, *, as_file: bool = False) -> bool:
-    """Whether ``data`` hits the known Quant360 reader bug (a header line that is not UTF-8
-    escapes as ``parse_error``; see test_quant360_header_that_is_not_utf8). Such inputs are
-    left to that test so that the properties keep checking every other input."""
-    if not fmt.startswith("quant360"):
-        return False
-    try:
-        header_line(data, as_file=as_file).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
 HYPOTHESIS = settings(
     max_examples=8,
     deadline=None,
@@ -214,7 +201,6 @@ HYPOTHESIS = settings(
 def test_mutated_text_is_failed_or_quarantined_never_raised(cases, fmt, ops, rows_only):
     text, relpath = format_case(fmt)
     data = mutate(text, ops, skip=text.index(b"\n") + 1 if rows_only else 0)
-    assume(not known_quant360_header_bug(fmt, data))
     cases.ingest(relpath, data)
 
 
@@ -242,7 +228,6 @@ def test_mutated_text_soak(cases, fmt, ops, rows_only):
 def test_mutated_gzip_bytes_are_failed_or_quarantined_never_raised(cases, fmt, ops):
     text, relpath = format_case(fmt)
     data = mutate(gzip.compress(text, mtime=0), ops)
-    assume(not known_quant360_header_bug(fmt, data, as_file=True))
     cases.ingest(relpath, data, compress=False)
 
 
@@ -364,13 +349,6 @@ def test_hand_picked_quant360_input(cases, name):
     assert (result.status, result.failure_reason) == (status, reason), result.error_message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "quant360 reader: _split_header decodes the header line outside the error "
-        "translation, so a UnicodeDecodeError becomes the pipeline's catch-all parse_error"
-    ),
-)
 @pytest.mark.parametrize("fmt", [f for f in FORMAT_NAMES if f.startswith("quant360")])
 def test_quant360_header_that_is_not_utf8(cases, fmt):
     text, relpath = format_case(fmt)

@@ -142,26 +142,12 @@ def test_storage_error_ends_failed_with_reason_and_rerun_heals(lake_and_file, st
     assert {rule for _, rule in logged} == {"invalid_trade_values"}
 
 
-LOST_ACK_LEAVES_ROWS = {
-    ("events", "replace_file", "after"): (
-        "pipeline: a write_error after the event commit is recorded 'failed' without taking the "
-        "rows back, so Lake.scan shows rows of a failed file until a rerun"
-    ),
-    ("quarantine", "replace_file", "after"): (
-        "pipeline: a quarantine_error after the validation_log commit takes the events back but "
-        "leaves the file's validation_log rows behind a 'failed' status"
-    ),
-}
-
-
 @pytest.mark.parametrize(
     ("store", "method", "when"),
     [
         pytest.param(
             *call,
-            marks=pytest.mark.xfail(strict=True, reason=LOST_ACK_LEAVES_ROWS[call])
-            if call in LOST_ACK_LEAVES_ROWS
-            else (),
+            marks=(),
         )
         for call in CALLS
     ],

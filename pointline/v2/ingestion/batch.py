@@ -28,6 +28,7 @@ from typing import cast
 
 import polars as pl
 
+from pointline.errors import TableCorruptError
 from pointline.schemas.registry import get_table_spec
 from pointline.schemas.types import INGEST_STATUS_FAILED, INGEST_STATUS_SUCCESS
 from pointline.v2.ingestion import reasons, steps
@@ -314,8 +315,12 @@ def _run_batch(
         try:
             writer.replace_files(table, [i.file_id for i in group], frames)
         except Exception as exc:
-            for item in group:
-                item.fail(reasons.WRITE_ERROR, f"writing {table} failed ({_describe(exc)})")
+            message = f"writing {table} failed ({_describe(exc)})"
+            if isinstance(exc, TableCorruptError):  # unreadable: nothing was written to it
+                for item in group:
+                    item.fail(reasons.WRITE_ERROR, message)
+            else:
+                _take_back(group, writer, quarantine, reason=reasons.WRITE_ERROR, message=message)
             continue
         written += group
     for item in written:
@@ -336,33 +341,44 @@ def _run_batch(
             quarantine.replace_files([i.file_id for i in written], rejected)
         except Exception as exc:
             message = f"writing validation_log failed ({_describe(exc)})"
-            _take_back(written, writer, message)
+            _take_back(
+                written, writer, quarantine, reason=reasons.QUARANTINE_ERROR, message=message
+            )
             written = []
     for item in written:
         item.result = _outcome(item.run, item.tally)
     _record(todo, manifest)
 
 
-def _take_back(items: list[_File], writer: BatchEventStore, message: str) -> None:
-    """The log write failed after the events were written: remove this attempt's rows of files
-    that had no earlier success; if that fails too, leave them pending (hidden, healed by a
-    rerun)."""
+def _take_back(
+    items: list[_File],
+    writer: BatchEventStore,
+    quarantine: BatchQuarantineStore,
+    *,
+    reason: str,
+    message: str,
+) -> None:
+    """A write failed after (or perhaps after) committing: remove this attempt's event and
+    validation_log rows of files that had no earlier success, then mark them failed; if that
+    fails too, leave them pending (hidden from readers, healed by a rerun)."""
     for table, group in _by_table(items).items():
         fresh = [i for i in group if not i.was_success]
         try:
             if fresh:
-                writer.replace_files(table, [i.file_id for i in fresh], [])
+                ids = [i.file_id for i in fresh]
+                writer.replace_files(table, ids, [])
+                quarantine.replace_files(ids, [])
         except Exception as exc:
             for item in fresh:
                 item.record = False
                 item.fail(
-                    reasons.QUARANTINE_ERROR,
+                    reason,
                     f"{message}; the rows written could not be taken back ({_describe(exc)}), "
                     "so the file stays pending and a rerun replaces them",
                 )
         for item in group:
             if item.record:
-                item.fail(reasons.QUARANTINE_ERROR, message)
+                item.fail(reason, message)
 
 
 def _record(items: list[_File], manifest: BatchManifestStore) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 
 import polars as pl
 
-from pointline.errors import SchemaMismatchError, VendorParseError
+from pointline.errors import SchemaMismatchError, TableCorruptError, VendorParseError
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.schemas.registry import get_table_spec
 from pointline.schemas.types import (
@@ -369,7 +369,17 @@ def ingest_file(
         return run.fail(failure.reason, f"{_source(meta)}: {failure.message}", tally)
     except Exception as exc:
         message = f"{_source(meta)}: writing {table} failed ({_describe(exc)})"
-        return run.fail(reasons.WRITE_ERROR, message, tally)
+        return _rollback_and_fail(
+            run,
+            writer,
+            quarantine_store,
+            table,
+            # a table that cannot even be read was not written to: nothing to take back
+            keep_rows=already_done or isinstance(exc, TableCorruptError),
+            reason=reasons.WRITE_ERROR,
+            message=message,
+            tally=tally,
+        )
 
     rejected = pl.concat(tally.rejected, how="diagonal_relaxed") if tally.rejected else None
     try:
@@ -380,6 +390,7 @@ def ingest_file(
         return _rollback_and_fail(
             run,
             writer,
+            quarantine_store,
             table,
             keep_rows=already_done,
             reason=reasons.QUARANTINE_ERROR,
@@ -411,6 +422,7 @@ def _outcome(run: _Run, tally: _Tally) -> IngestionResult:
 def _rollback_and_fail(
     run: _Run,
     writer: Writer,
+    quarantine_store: QuarantineStore | None,
     table: str,
     *,
     keep_rows: bool,
@@ -418,16 +430,20 @@ def _rollback_and_fail(
     message: str,
     tally: _Tally,
 ) -> IngestionResult:
-    """A write after the event rows failed: take this attempt's rows back, then record failed.
+    """A write failed after (or perhaps after) this attempt committed rows: take the attempt's
+    event and validation_log rows back, then record ``failed``.
 
-    A force run over an earlier success keeps the rows it wrote (they are a complete copy). When
-    the rows cannot be taken back, the file is left ``pending`` (hidden from readers that honour
-    the manifest) so that a rerun heals it.
+    A failing write may have committed before it raised (a lost acknowledgement), so the rows
+    are taken back whenever the stores can replace a file's rows. A force run over an earlier
+    success keeps what it wrote (a complete copy). When the rows cannot be taken back, the file
+    is left ``pending`` (hidden from readers that honour the manifest) so a rerun heals it.
     """
     if keep_rows or run.file_id is None or not isinstance(writer, FileReplacingEventStore):
         return run.fail(reason, message, tally)
     try:
         writer.replace_file(table, run.file_id, [])
+        if isinstance(quarantine_store, FileReplacingQuarantineStore):
+            quarantine_store.replace_file(table, _EMPTY_REJECTS, reason=reason, file_id=run.file_id)
     except Exception as exc:
         return run.result(
             INGEST_STATUS_FAILED,
@@ -439,3 +455,6 @@ def _rollback_and_fail(
             ),
         )
     return run.fail(reason, message, tally)
+
+
+_EMPTY_REJECTS = pl.DataFrame(schema={REJECT_REASON: pl.Utf8})

@@ -61,15 +61,28 @@ def describe(exc: BaseException) -> str:
 
 
 def table_exists(path: Path) -> bool:
-    """Whether ``path`` holds a Delta table (its log has a commit or a checkpoint)."""
+    """Whether ``path`` holds a Delta table (its log has a commit or a checkpoint).
+
+    Raises:
+        TableCorruptError: the log holds no commit but data files are there.
+    """
     log = path / "_delta_log"
     if not log.is_dir():
         return False
     with os.scandir(log) as entries:
-        return any(
+        if any(
             e.name.endswith((".json", ".checkpoint.parquet")) or e.name == "_last_checkpoint"
             for e in entries
+        ):
+            return True
+    # delta-rs creates _delta_log with the first commit, so a log without commits beside data
+    # files is a table whose log was lost, not a missing table: never read it as empty.
+    if next(path.rglob("*.parquet"), None) is not None:
+        raise TableCorruptError(
+            f"table at {path}: data files but no readable commit in _delta_log (the log was "
+            "lost); restore the log or remove the table"
         )
+    return False
 
 
 def open_table(path: Path) -> DeltaTable | None:

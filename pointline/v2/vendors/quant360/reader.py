@@ -43,7 +43,10 @@ def _unreadable(path: Path, exc: BaseException) -> VendorParseError:
 
 
 def _split_header(line: bytes, path: Path) -> list[str]:
-    text = line.decode("utf-8-sig").rstrip("\r\n")
+    try:
+        text = line.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise _unreadable(path, exc) from exc
     if not text.strip():
         raise VendorParseError(
             f"{path}: the file is empty (no header row)", reason="schema_mismatch", path=str(path)

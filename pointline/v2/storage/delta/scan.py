@@ -1,0 +1,39 @@
+"""Open a Delta table for reading, failing loudly on damage instead of reading less.
+
+A reader that silently skips a missing data file, or reads a table whose log was lost as
+empty, returns wrong answers; both are raised here as ``TableCorruptError`` naming the table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import polars as pl
+
+from pointline.errors import TableCorruptError
+from pointline.v2.storage.delta import _io
+
+
+def _local_path(uri: str) -> Path:
+    parsed = urlparse(uri)
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
+
+
+def scan_table(name: str, path: Path) -> pl.LazyFrame | None:
+    """A lazy scan of the table at ``path``; None when there is no table.
+
+    Raises:
+        TableCorruptError: the log cannot be replayed, a data file it references is missing,
+            or data files lie beside a log that holds no commit.
+    """
+    dt = _io.open_table(path)  # raises for an unreadable or lost log
+    if dt is None:
+        return None
+    missing = [uri for uri in dt.file_uris() if not _local_path(uri).exists()]
+    if missing:
+        raise TableCorruptError(
+            f"table {name} at {path}: {len(missing)} data file(s) referenced by the log are "
+            f"missing, e.g. {_local_path(missing[0]).name}; restore them or repair the table"
+        )
+    return pl.scan_delta(dt)
