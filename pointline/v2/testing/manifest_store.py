@@ -13,15 +13,17 @@ from typing import Any
 
 import polars as pl
 
-from pointline.errors import ManifestConflictError
 from pointline.schemas.control import INGEST_MANIFEST
 from pointline.schemas.types import (
-    INGEST_STATUS_PENDING,
     INGEST_STATUS_SUCCESS,
-    INGEST_STATUS_VALUES,
 )
 from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
-from pointline.v2.storage.models import ManifestIdentity
+from pointline.v2.storage.manifest_rows import (
+    check_status,
+    identity_of,
+    pending_row,
+    updated_row,
+)
 from pointline.v2.testing.clock import Clock, wall_clock_us
 from pointline.v2.testing.failures import FailureSwitch
 
@@ -31,21 +33,6 @@ Identity = tuple[str, str, str, str]
 StatusUpdate = tuple[int, str, BronzeFileMetadata, IngestionResult | None]
 _Row = dict[str, Any]
 _SCHEMA = INGEST_MANIFEST.to_polars()
-
-
-def _identity(meta: BronzeFileMetadata) -> Identity:
-    return ManifestIdentity.from_meta(meta).as_tuple()
-
-
-def _row_identity(row: _Row) -> Identity:
-    return (row["vendor"], row["data_type"], row["bronze_path"], row["file_hash"])
-
-
-def _status_reason(result: IngestionResult | None) -> str | None:
-    if result is None:
-        return None
-    parts = [p for p in (result.failure_reason, result.error_message) if p]
-    return ": ".join(parts) if parts else None
 
 
 class InMemoryManifestStore:
@@ -84,7 +71,7 @@ class InMemoryManifestStore:
     def filter_pending(self, candidates: list[BronzeFileMetadata]) -> list[BronzeFileMetadata]:
         """The candidates whose identity is not ``success``, in their given order."""
         with self._mutex, self.failures.call("filter_pending"):
-            return [m for m in candidates if self._status_of_identity(m) != INGEST_STATUS_SUCCESS]
+            return [m for m in candidates if self._status_ofidentity_of(m) != INGEST_STATUS_SUCCESS]
 
     def update_status(
         self,
@@ -137,78 +124,35 @@ class InMemoryManifestStore:
     def lookup(self, meta: BronzeFileMetadata) -> tuple[int, str] | None:
         """``(file_id, status)`` of ``meta``'s identity without writing; ``None`` if unknown."""
         with self._mutex:
-            file_id = self._by_identity.get(_identity(meta))
+            file_id = self._by_identity.get(identity_of(meta))
             return None if file_id is None else (file_id, self._by_id[file_id]["status"])
 
     # -- internals -----------------------------------------------------------------------
 
-    def _status_of_identity(self, meta: BronzeFileMetadata) -> str | None:
-        file_id = self._by_identity.get(_identity(meta))
+    def _status_ofidentity_of(self, meta: BronzeFileMetadata) -> str | None:
+        file_id = self._by_identity.get(identity_of(meta))
         return None if file_id is None else self._by_id[file_id]["status"]
 
     def _resolve(self, metas: list[BronzeFileMetadata]) -> list[int]:
         created_at = self._clock()
         ids = []
         for meta in metas:
-            ident = _identity(meta)
+            ident = identity_of(meta)
             if ident not in self._by_identity:
                 file_id = max(self._by_id, default=0) + 1
-                vendor, data_type, bronze_path, file_hash = ident
-                self._by_id[file_id] = {
-                    "file_id": file_id,
-                    "vendor": vendor,
-                    "data_type": data_type,
-                    "bronze_path": bronze_path,
-                    "file_hash": file_hash,
-                    "status": INGEST_STATUS_PENDING,
-                    "rows_total": None,
-                    "rows_written": None,
-                    "rows_quarantined": None,
-                    "trading_date_min": None,
-                    "trading_date_max": None,
-                    "created_at_ts_us": created_at,
-                    "processed_at_ts_us": None,
-                    "status_reason": None,
-                }
+                self._by_id[file_id] = pending_row(file_id, ident, created_at)
                 self._by_identity[ident] = file_id
             ids.append(self._by_identity[ident])
         return ids
 
     def _update(self, updates: list[StatusUpdate]) -> None:
         for _, status, _, _ in updates:
-            if status not in INGEST_STATUS_VALUES:
-                raise ValueError(
-                    f"unknown manifest status {status!r}; allowed: {list(INGEST_STATUS_VALUES)}"
-                )
+            check_status(status)
         processed_at = self._clock()
         new_rows: dict[int, _Row] = {}
         for file_id, status, meta, result in updates:
             current = new_rows.get(file_id) or self._by_id.get(file_id)
-            if current is None:
-                raise ValueError(
-                    f"unknown file_id {file_id} in the manifest; resolve_file_id creates ids"
-                )
-            if _identity(meta) != _row_identity(current):
-                raise ManifestConflictError(
-                    f"file_id {file_id} belongs to {_row_identity(current)}, "
-                    f"not to {_identity(meta)}"
-                )
-            if status == INGEST_STATUS_PENDING:
-                if current["status"] != INGEST_STATUS_PENDING:
-                    raise ManifestConflictError(
-                        f"file_id {file_id} is {current['status']!r}: a processed file "
-                        "cannot return to 'pending'"
-                    )
-                continue
-            new_rows[file_id] = {
-                **current,
-                "status": status,
-                "rows_total": result.row_count if result else 0,
-                "rows_written": result.rows_written if result else 0,
-                "rows_quarantined": result.rows_quarantined if result else 0,
-                "trading_date_min": result.trading_date_min if result else None,
-                "trading_date_max": result.trading_date_max if result else None,
-                "processed_at_ts_us": processed_at,
-                "status_reason": _status_reason(result),
-            }
+            row = updated_row(current, file_id, status, meta, result, processed_at)
+            if row is not None:
+                new_rows[file_id] = row
         self._by_id.update(new_rows)

@@ -30,24 +30,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from deltalake import DeltaTable, write_deltalake
 
-from pointline.errors import ManifestConflictError, StorageError, TableCorruptError
+from pointline.errors import StorageError, TableCorruptError
 from pointline.schemas.control import INGEST_MANIFEST
 from pointline.schemas.types import (
-    INGEST_STATUS_PENDING,
     INGEST_STATUS_SUCCESS,
-    INGEST_STATUS_VALUES,
 )
 from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.delta import _io
-from pointline.v2.storage.models import ManifestIdentity
+from pointline.v2.storage.manifest_rows import (
+    Identity,
+    Row,
+    check_status,
+    identity_of,
+    pending_row,
+    row_identity,
+    updated_row,
+)
 
-Identity = tuple[str, str, str, str]
-Row = dict[str, Any]
 StatusUpdate = tuple[int, str, BronzeFileMetadata, IngestionResult | None]
 
 _SPEC = INGEST_MANIFEST
@@ -66,28 +69,6 @@ _TABLE_CONFIG = {
     "delta.deletedFileRetentionDuration": "interval 2 hours",
 }
 DEFAULT_VACUUM_RETENTION_HOURS = 1
-
-
-def _identity(meta: BronzeFileMetadata) -> Identity:
-    return ManifestIdentity.from_meta(meta).as_tuple()
-
-
-def _row_identity(row: Row) -> Identity:
-    return (row["vendor"], row["data_type"], row["bronze_path"], row["file_hash"])
-
-
-def _check_status(status: str) -> None:
-    if status not in INGEST_STATUS_VALUES:
-        raise ValueError(
-            f"unknown manifest status {status!r}; allowed: {list(INGEST_STATUS_VALUES)}"
-        )
-
-
-def _status_reason(result: IngestionResult | None) -> str | None:
-    if result is None:
-        return None
-    parts = [p for p in (result.failure_reason, result.error_message) if p]
-    return ": ".join(parts) if parts else None
 
 
 def _id_predicate(file_ids: Sequence[int]) -> str:
@@ -151,7 +132,7 @@ class DeltaManifestStore:
                 for ident, row in self._by_identity.items()
                 if row["status"] == INGEST_STATUS_SUCCESS
             }
-        return [meta for meta in candidates if _identity(meta) not in done]
+        return [meta for meta in candidates if identity_of(meta) not in done]
 
     def update_status(
         self,
@@ -178,7 +159,7 @@ class DeltaManifestStore:
 
     def resolve_file_ids(self, metas: Iterable[BronzeFileMetadata]) -> list[int]:
         """Ids of ``metas`` in order; all new identities are appended in one commit."""
-        idents = [_identity(m) for m in metas]
+        idents = [identity_of(m) for m in metas]
         with self._mutex:
             known = [self._by_identity.get(i) for i in idents]
             if all(row is not None for row in known):
@@ -191,7 +172,7 @@ class DeltaManifestStore:
                 for ident in idents:
                     if ident in self._by_identity or ident in new_rows:
                         continue
-                    new_rows[ident] = self._pending_row(next_id, ident, created)
+                    new_rows[ident] = pending_row(next_id, ident, created)
                     next_id += 1
                 if new_rows:
                     self._write(list(new_rows.values()), predicate=None)
@@ -204,31 +185,24 @@ class DeltaManifestStore:
         """
         updates = list(updates)
         for _, status, _, _ in updates:
-            _check_status(status)
+            check_status(status)
         with self._mutex, _io.locked(self._lock, self._path):
             self._refresh()
             processed_at = _io.now_us()
             new_rows: dict[int, Row] = {}
             for file_id, status, meta, result in updates:
                 current = new_rows.get(file_id) or self._by_id.get(file_id)
-                if current is None:
-                    raise ValueError(
-                        f"unknown file_id {file_id} in the manifest at {self._path}; "
-                        "resolve_file_id creates ids"
-                    )
-                if _identity(meta) != _row_identity(current):
-                    raise ManifestConflictError(
-                        f"file_id {file_id} belongs to {_row_identity(current)}, "
-                        f"not to {_identity(meta)}"
-                    )
-                if status == INGEST_STATUS_PENDING:
-                    if current["status"] != INGEST_STATUS_PENDING:
-                        raise ManifestConflictError(
-                            f"file_id {file_id} is {current['status']!r}: a processed file "
-                            "cannot return to 'pending'"
-                        )
-                    continue
-                new_rows[file_id] = self._processed_row(current, status, result, processed_at)
+                row = updated_row(
+                    current,
+                    file_id,
+                    status,
+                    meta,
+                    result,
+                    processed_at,
+                    where=f"the manifest at {self._path}",
+                )
+                if row is not None:
+                    new_rows[file_id] = row
             if new_rows:
                 rows = [new_rows[i] for i in sorted(new_rows)]
                 self._write(rows, predicate=_id_predicate(sorted(new_rows)))
@@ -251,46 +225,10 @@ class DeltaManifestStore:
         """``(file_id, status)`` of ``meta``'s identity without writing; ``None`` if unknown."""
         with self._mutex:
             self._refresh()
-            row = self._by_identity.get(_identity(meta))
+            row = self._by_identity.get(identity_of(meta))
             return None if row is None else (row["file_id"], row["status"])
 
     # -- internals -----------------------------------------------------------------------
-
-    @staticmethod
-    def _pending_row(file_id: int, ident: Identity, created_at: int) -> Row:
-        vendor, data_type, bronze_path, file_hash = ident
-        return {
-            "file_id": file_id,
-            "vendor": vendor,
-            "data_type": data_type,
-            "bronze_path": bronze_path,
-            "file_hash": file_hash,
-            "status": INGEST_STATUS_PENDING,
-            "rows_total": None,
-            "rows_written": None,
-            "rows_quarantined": None,
-            "trading_date_min": None,
-            "trading_date_max": None,
-            "created_at_ts_us": created_at,
-            "processed_at_ts_us": None,
-            "status_reason": None,
-        }
-
-    @staticmethod
-    def _processed_row(
-        current: Row, status: str, result: IngestionResult | None, processed_at: int
-    ) -> Row:
-        return {
-            **current,
-            "status": status,
-            "rows_total": result.row_count if result else 0,
-            "rows_written": result.rows_written if result else 0,
-            "rows_quarantined": result.rows_quarantined if result else 0,
-            "trading_date_min": result.trading_date_min if result else None,
-            "trading_date_max": result.trading_date_max if result else None,
-            "processed_at_ts_us": processed_at,
-            "status_reason": _status_reason(result),
-        }
 
     def _refresh(self) -> None:
         """Advance the snapshot; reload the cache when someone else wrote."""
@@ -311,7 +249,7 @@ class DeltaManifestStore:
         by_identity: dict[Identity, Row] = {}
         by_id: dict[int, Row] = {}
         for row in frame.iter_rows(named=True):
-            ident = _row_identity(row)
+            ident = row_identity(row)
             if ident in by_identity or row["file_id"] in by_id:
                 raise TableCorruptError(
                     f"manifest at {self._path} has more than one row for file_id "
@@ -351,7 +289,7 @@ class DeltaManifestStore:
         version = _io.version_of(self._dt, self._path)
         expected = 0 if before is None else before + 1
         for row in rows:
-            self._by_identity[_row_identity(row)] = row
+            self._by_identity[row_identity(row)] = row
             self._by_id[row["file_id"]] = row
             self._max_id = max(self._max_id, row["file_id"])
         # Another writer slipped in (outside our lock): the next refresh reloads everything.

@@ -1,0 +1,110 @@
+"""Manifest rows and their transitions, shared by every ManifestStore implementation.
+
+The Delta store and the in-memory store keep rows as dicts of the ``ingest_manifest`` columns;
+this module is the one place that says what a new row holds and which status changes are
+allowed, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pointline.errors import ManifestConflictError
+from pointline.schemas.types import INGEST_STATUS_PENDING, INGEST_STATUS_VALUES
+from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.storage.models import ManifestIdentity
+
+Identity = tuple[str, str, str, str]
+Row = dict[str, Any]
+
+
+def identity_of(meta: BronzeFileMetadata) -> Identity:
+    """(vendor, data_type, bronze_file_path, sha256) of ``meta``."""
+    return ManifestIdentity.from_meta(meta).as_tuple()
+
+
+def row_identity(row: Row) -> Identity:
+    """The identity a manifest row records."""
+    return (row["vendor"], row["data_type"], row["bronze_path"], row["file_hash"])
+
+
+def check_status(status: str) -> None:
+    """``ValueError`` naming the allowed statuses when ``status`` is not one of them."""
+    if status not in INGEST_STATUS_VALUES:
+        raise ValueError(
+            f"unknown manifest status {status!r}; allowed: {list(INGEST_STATUS_VALUES)}"
+        )
+
+
+def status_reason(result: IngestionResult | None) -> str | None:
+    """``failure_reason: error_message`` of a result (either part may be missing)."""
+    if result is None:
+        return None
+    parts = [p for p in (result.failure_reason, result.error_message) if p]
+    return ": ".join(parts) if parts else None
+
+
+def pending_row(file_id: int, ident: Identity, created_at: int) -> Row:
+    """The row a new identity gets: ``pending``, no counts yet."""
+    vendor, data_type, bronze_path, file_hash = ident
+    return {
+        "file_id": file_id,
+        "vendor": vendor,
+        "data_type": data_type,
+        "bronze_path": bronze_path,
+        "file_hash": file_hash,
+        "status": INGEST_STATUS_PENDING,
+        "rows_total": None,
+        "rows_written": None,
+        "rows_quarantined": None,
+        "trading_date_min": None,
+        "trading_date_max": None,
+        "created_at_ts_us": created_at,
+        "processed_at_ts_us": None,
+        "status_reason": None,
+    }
+
+
+def updated_row(
+    current: Row | None,
+    file_id: int,
+    status: str,
+    meta: BronzeFileMetadata,
+    result: IngestionResult | None,
+    processed_at: int,
+    *,
+    where: str = "the manifest",
+) -> Row | None:
+    """The row after recording ``status`` for ``file_id``; None when nothing changes
+    (``pending`` on a row that is still pending).
+
+    Raises:
+        ValueError: unknown status or unknown ``file_id``.
+        ManifestConflictError: ``meta`` is not the row's identity, or a processed file would
+            go back to ``pending``.
+    """
+    check_status(status)
+    if current is None:
+        raise ValueError(f"unknown file_id {file_id} in {where}; resolve_file_id creates ids")
+    if identity_of(meta) != row_identity(current):
+        raise ManifestConflictError(
+            f"file_id {file_id} belongs to {row_identity(current)}, not to {identity_of(meta)}"
+        )
+    if status == INGEST_STATUS_PENDING:
+        if current["status"] != INGEST_STATUS_PENDING:
+            raise ManifestConflictError(
+                f"file_id {file_id} is {current['status']!r}: a processed file "
+                "cannot return to 'pending'"
+            )
+        return None
+    return {
+        **current,
+        "status": status,
+        "rows_total": result.row_count if result else 0,
+        "rows_written": result.rows_written if result else 0,
+        "rows_quarantined": result.rows_quarantined if result else 0,
+        "trading_date_min": result.trading_date_min if result else None,
+        "trading_date_max": result.trading_date_max if result else None,
+        "processed_at_ts_us": processed_at,
+        "status_reason": status_reason(result),
+    }
