@@ -390,21 +390,5 @@ def _record(items: list[_File], manifest: BatchManifestStore) -> None:
         )
     except Exception as exc:
         for item in recorded:
-            previous = item.result
-            if previous is None:
-                continue
-            item.result = IngestionResult(
-                status=INGEST_STATUS_FAILED,
-                row_count=previous.row_count,
-                rows_written=0,
-                rows_quarantined=0,
-                file_id=item.file_id,
-                failure_reason=reasons.MANIFEST_ERROR,
-                error_message=(
-                    f"{item.run.meta.bronze_file_path}: could not record status "
-                    f"{previous.status!r} ({_describe(exc)}); the file stays pending and a "
-                    "rerun completes it"
-                ),
-                trading_date_min=previous.trading_date_min,
-                trading_date_max=previous.trading_date_max,
-            )
+            if item.result is not None:
+                item.result = item.run.unrecorded(item.result, exc)

@@ -248,21 +248,26 @@ class _Run:
         try:
             self.manifest.update_status(self.file_id, result.status, self.meta, result)
         except Exception as exc:
-            return IngestionResult(
-                status=INGEST_STATUS_FAILED,
-                row_count=result.row_count,
-                rows_written=0,
-                rows_quarantined=0,
-                file_id=self.file_id,
-                failure_reason=reasons.MANIFEST_ERROR,
-                error_message=(
-                    f"{_source(self.meta)}: could not record status {result.status!r} "
-                    f"({_describe(exc)}); the file stays pending and a rerun completes it"
-                ),
-                trading_date_min=result.trading_date_min,
-                trading_date_max=result.trading_date_max,
-            )
+            return self.unrecorded(result, exc)
         return result
+
+    def unrecorded(self, result: IngestionResult, exc: Exception) -> IngestionResult:
+        """The result when recording ``result`` in the manifest raised."""
+        return IngestionResult(
+            status=INGEST_STATUS_FAILED,
+            row_count=result.row_count,
+            rows_written=0,
+            rows_quarantined=0,
+            file_id=self.file_id,
+            failure_reason=reasons.MANIFEST_ERROR,
+            error_message=(
+                f"{_source(self.meta)}: could not confirm that status {result.status!r} was "
+                f"recorded ({_describe(exc)}); if it was not, the file stays pending and a "
+                "rerun completes it"
+            ),
+            trading_date_min=result.trading_date_min,
+            trading_date_max=result.trading_date_max,
+        )
 
     def fail(self, reason: str, message: str, tally: _Tally | None = None) -> IngestionResult:
         return self.finish(
