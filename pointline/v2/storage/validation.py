@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from pointline.errors import SchemaMismatchError
@@ -50,3 +52,30 @@ def validate_frame(spec: TableSpec, df: pl.DataFrame) -> pl.DataFrame:
             f"frame for table {spec.name!r} has null values in required column(s) {nulls}"
         )
     return out
+
+
+def validate_file_chunk(
+    spec: TableSpec, chunk: object, file_ids: Sequence[int], *, index: int
+) -> pl.DataFrame:
+    """One chunk of a ``replace_file(s)`` call: a frame on the spec whose rows all carry one of
+    ``file_ids`` (the files being replaced).
+
+    Raises:
+        TypeError: the chunk is not a polars DataFrame.
+        SchemaMismatchError: the frame is off the spec.
+        ValueError: a row carries a file id that is not being replaced.
+    """
+    label = f"replace_file({spec.name!r}, file_ids {list(file_ids)[:10]})"
+    if not isinstance(chunk, pl.DataFrame):
+        raise TypeError(
+            f"{label}: chunk {index} is a {type(chunk).__name__}, not a polars DataFrame"
+        )
+    rows = validate_frame(spec, chunk)
+    allowed = pl.Series(list(file_ids), dtype=pl.Int64).implode()
+    others = rows.filter(~pl.col("file_id").is_in(allowed))["file_id"].unique().sort()
+    if others.len():
+        raise ValueError(
+            f"{label}: chunk {index} has rows of file_id {others.to_list()[:10]}; every row "
+            "must carry one of the file ids replaced"
+        )
+    return rows

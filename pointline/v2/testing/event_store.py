@@ -9,7 +9,7 @@ import polars as pl
 
 from pointline.schemas.registry import event_table_names, get_table_spec
 from pointline.schemas.types import TableSpec
-from pointline.v2.storage.validation import validate_frame
+from pointline.v2.storage.validation import validate_file_chunk, validate_frame
 from pointline.v2.testing.failures import FailureSwitch
 
 __all__ = ["InMemoryEventStore", "event_spec"]
@@ -97,23 +97,8 @@ class InMemoryEventStore:
     ) -> None:
         spec = event_spec(table_name)
         ids = sorted({int(i) for i in file_ids})
-        label = f"{table_name!r}, file_ids {ids[:10]}"
         chunks = [data] if isinstance(data, pl.DataFrame) else list(data)
-        checked = []
-        for i, chunk in enumerate(chunks):
-            if not isinstance(chunk, pl.DataFrame):
-                raise TypeError(
-                    f"replace_file({label}): chunk {i} is a "
-                    f"{type(chunk).__name__}, not a polars DataFrame"
-                )
-            frame = validate_frame(spec, chunk)
-            others = frame.filter(~pl.col("file_id").is_in(ids))["file_id"].unique().sort()
-            if others.len():
-                raise ValueError(
-                    f"replace_file({label}): chunk {i} has rows of file_id "
-                    f"{others.to_list()}; every row must carry one of the file ids replaced"
-                )
-            checked.append(frame)
+        checked = [validate_file_chunk(spec, chunk, ids, index=i) for i, chunk in enumerate(chunks)]
         rows = pl.concat(checked) if checked else pl.DataFrame(schema=spec.to_polars())
         rows = rows.unique(_LINEAGE, keep="first", maintain_order=True)
         existing = self._tables.get(table_name)

@@ -56,7 +56,7 @@ from deltalake import write_deltalake
 from pointline.schemas.registry import event_table_names, get_table_spec
 from pointline.schemas.types import TableSpec
 from pointline.v2.storage.delta import _io
-from pointline.v2.storage.validation import validate_frame
+from pointline.v2.storage.validation import validate_file_chunk, validate_frame
 
 _LINEAGE = ["file_id", "file_seq"]
 CHECKPOINT_EVERY = 100
@@ -277,22 +277,8 @@ class DeltaEventStore:
         spec: TableSpec, file_ids: Sequence[int], frames: Iterator[pl.DataFrame]
     ) -> Iterator[pl.DataFrame]:
         """Validated non-empty frames of ``frames``, each checked to carry only ``file_ids``."""
-        allowed = pl.Series(file_ids, dtype=pl.Int64)
-        label = f"{spec.name!r}, file_ids {list(file_ids)[:10]}"
         for i, frame in enumerate(frames):
-            if not isinstance(frame, pl.DataFrame):
-                raise TypeError(
-                    f"replace_file({label}): chunk {i} is a "
-                    f"{type(frame).__name__}, not a polars DataFrame"
-                )
-            rows = validate_frame(spec, frame)
-            others = rows.filter(~pl.col("file_id").is_in(allowed.implode()))["file_id"]
-            others = others.unique().sort()
-            if others.len():
-                raise ValueError(
-                    f"replace_file({label}): chunk {i} has rows of file_id "
-                    f"{others.to_list()[:10]}; every row must carry one of the file ids replaced"
-                )
+            rows = validate_file_chunk(spec, frame, file_ids, index=i)
             if not _in_lineage_order(rows):
                 # rows a parser numbered arrive in (file_id, file_seq) order, which proves them
                 # unique at O(n); anything else is deduplicated the expensive way

@@ -15,7 +15,6 @@ One import runs at a time per Bronze root (a file lock under ``_ledger``).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from pointline.v2.bronze import sha256_of
 from pointline.v2.ingestion.models import BronzeFileMetadata
 from pointline.v2.vendors.quant360.layout import (
     ARCHIVE_PATTERN_TEXT,
@@ -61,7 +61,6 @@ DEFAULT_WORKERS = 2
 """Members gzipped and written in parallel (zlib and fsync release the GIL)."""
 
 STAGING_DIR = "_staging"
-_HASH_BLOCK = 1 << 20
 
 OnPublished = Callable[[BronzeFileMetadata], None]
 
@@ -79,14 +78,6 @@ def discover_archives(source_dir: Path) -> list[Path]:
         (p for p in source_dir.iterdir() if p.suffix.lower() == ".7z" and p.is_file()),
         key=lambda p: p.name,
     )
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _metadata(bronze_root: Path, name: ArchiveName, member: LedgerMember) -> BronzeFileMetadata:
@@ -326,7 +317,7 @@ def _import_or_skip(
             ),
             [],
         )
-    sha256 = _sha256_of(path)
+    sha256 = sha256_of(path)
     record = ledger.get(path.name, sha256)
     if record is not None and record.status == "success" and _still_published(bronze_root, record):
         outcome = ArchiveOutcome(
