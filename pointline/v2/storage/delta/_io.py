@@ -304,3 +304,26 @@ def locked(lock: filelock.FileLock, table_path: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+# delta-rs lists the whole _delta_log on every commit, so a table written once per ingested
+# file slows down with every commit (measured: an append took 0.16 s after 1,500 commits).
+# Writers therefore checkpoint every LOG_TRIM_EVERY commits and delete the log before the
+# checkpoint. Time travel reaches back to the latest checkpoint; data files of older versions
+# stay until a vacuum (7 days by default), so readers holding an older snapshot keep working.
+LOG_TRIM_EVERY = 50
+TRIMMED_LOG_CONFIG = {"delta.logRetentionDuration": "interval 0 seconds"}
+
+
+def trim_log(dt: DeltaTable, path: Path, what: str) -> None:
+    """Checkpoint ``dt`` and delete its log before that checkpoint (see LOG_TRIM_EVERY)."""
+    config = dt.metadata().configuration
+    if any(config.get(key) != value for key, value in TRIMMED_LOG_CONFIG.items()):
+        commit(
+            lambda: dt.alter.set_table_properties(TRIMMED_LOG_CONFIG),
+            path=path,
+            what=f"configure {what}",
+            before_retry=lambda: refresh(dt, path),
+        )
+    commit(dt.create_checkpoint, path=path, what=f"checkpoint {what}", attempts=1)
+    commit(dt.cleanup_metadata, path=path, what=f"trim the log of {what}", attempts=1)

@@ -27,7 +27,8 @@ Validation
 Cost
     ``replace_file(s)`` keeps one ``DeltaTable`` per table and refreshes it with
     ``update_incremental`` (only new commits are replayed), so a writer's cost per commit stays
-    flat; a checkpoint is written every ``CHECKPOINT_EVERY`` commits. (A log damaged in a
+    flat; every ``_io.LOG_TRIM_EVERY`` commits the table is checkpointed and its log before the
+    checkpoint deleted (time travel reaches back to the latest checkpoint). (A log damaged in a
     version this store already read is noticed by the next reader, not by this writer.)
 
 Concurrency
@@ -59,7 +60,6 @@ from pointline.v2.storage.delta import _io
 from pointline.v2.storage.validation import validate_file_chunk, validate_frame
 
 _LINEAGE = ["file_id", "file_seq"]
-CHECKPOINT_EVERY = 100
 
 
 def _in_lineage_order(rows: pl.DataFrame) -> bool:
@@ -255,15 +255,15 @@ class DeltaEventStore:
     # -- internals -----------------------------------------------------------------------
 
     def _maintain(self, table_name: str, path: Path) -> None:
-        """Write a checkpoint every ``CHECKPOINT_EVERY`` commits of this store to a table, so
-        that opening the table replays a bounded log however many files were ingested."""
+        """Every ``LOG_TRIM_EVERY`` commits of this store to a table: checkpoint it and trim its
+        log (``_io.trim_log``), so a commit costs the same after 10 or 10,000 ingested files."""
         count = self._commits.get(table_name, 0) + 1
         self._commits[table_name] = count
-        if count % CHECKPOINT_EVERY:
+        if count % _io.LOG_TRIM_EVERY:
             return
-        dt = _io.open_table(path)
+        dt = self._tables.get(path)
         if dt is not None:
-            _io.commit(dt.create_checkpoint, path=path, what=f"checkpoint {table_name}")
+            _io.trim_log(dt, path, table_name)
 
     def _lock(self, table_name: str) -> filelock.FileLock:
         with self._mutex:

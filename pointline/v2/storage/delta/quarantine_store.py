@@ -55,6 +55,7 @@ class DeltaQuarantineStore:
             raise ValueError("DeltaQuarantineStore needs silver_root or validation_log_path")
         self._lock = _io.new_lock(self._path)
         self._tables = _io.TableCache()
+        self._commits = 0
 
     @property
     def table_path(self) -> Path:
@@ -157,6 +158,9 @@ class DeltaQuarantineStore:
                 what=f"replace {what} in validation_log",
                 before_retry=lambda: _io.refresh(dt, self._path),
             )
+            self._commits += 1
+            if self._commits % _io.LOG_TRIM_EVERY == 0:  # see _io.trim_log
+                _io.trim_log(dt, self._path, "validation_log")
 
     def read(self, file_id: int | None = None) -> pl.DataFrame:
         """Log rows (of ``file_id`` when given) sorted by (file_id, file_seq, rule_name).
