@@ -2,7 +2,8 @@
 
 Usage: python -m tests.crash_child LAKE_ROOT BRONZE_PATH PAUSE_AT MARKER
 
-A BRONZE_PATH that is a directory (or a ``batch_*`` pause) goes through ``Lake.ingest``.
+A BRONZE_PATH that is a directory (or a ``batch_*`` pause) goes through ``Lake.ingest``; a
+``chunked_*`` pause uses a Lake that streams every file in 2-row chunks.
 
 PAUSE_AT names the adapter call before which the child writes MARKER and sleeps (so the parent
 kills it there): ``replace_events`` (before the event commit), ``replace_quarantine`` (events
@@ -48,9 +49,12 @@ def main() -> None:
     root, bronze, pause_at, marker = sys.argv[1:5]
     register_vendor(MiniVendor())
     if pause_at != "none":
-        cls, method = PAUSES[pause_at]
+        cls, method = PAUSES[pause_at.removeprefix("chunked_")]
         _pause_before(cls, method, Path(marker))
-    lake = Lake(root)
+    chunked = pause_at.startswith("chunked_")
+    if chunked:  # the chunked path: every file streamed in 2-row chunks into one commit
+        pause_at = pause_at.removeprefix("chunked_")
+    lake = Lake(root, stream_threshold_bytes=0, chunk_rows=2) if chunked else Lake(root)
     if pause_at.startswith("batch_") or Path(bronze).is_dir():
         lake.ingest(bronze)
     else:

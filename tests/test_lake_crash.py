@@ -47,7 +47,16 @@ def kill_child_at(lake_root: Path, bronze: Path, pause_at: str, tmp_path: Path) 
     child.wait()
 
 
-@pytest.mark.parametrize("pause_at", ["replace_events", "replace_quarantine", "update_status"])
+@pytest.mark.parametrize(
+    "pause_at",
+    [
+        "replace_events",
+        "replace_quarantine",
+        "update_status",
+        "chunked_replace_events",
+        "chunked_update_status",
+    ],
+)
 def test_killed_mid_ingestion_then_rerun_leaves_one_copy(tmp_path, pause_at):
     register_vendor(MiniVendor())
     lake = Lake(tmp_path / "lake")
