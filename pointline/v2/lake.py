@@ -9,7 +9,7 @@ lower-level API (the stores in :mod:`pointline.v2.storage.delta` and
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +23,7 @@ from pointline.v2.bronze import describe_file, find_files
 from pointline.v2.ingestion.batch import ingest_files
 from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.ingestion.pipeline import Parsed, ingest_file
+from pointline.v2.size_guard import DEFAULT_MAX_UNCOMPRESSED_BYTES, check_uncompressed_size
 from pointline.v2.storage.delta import (
     DeltaDimensionStore,
     DeltaEventStore,
@@ -58,6 +59,8 @@ class Lake:
         batch_files: most files per batch in :meth:`ingest`.
         batch_bytes: most bytes (on disk) per batch in :meth:`ingest`.
         workers: threads hashing and parsing files in :meth:`ingest`.
+        max_uncompressed_bytes: a Bronze file that would expand past this is refused
+            (``failed``, ``too_large``) before it is decompressed (a decompression bomb).
     """
 
     def __init__(
@@ -69,6 +72,7 @@ class Lake:
         batch_files: int = DEFAULT_BATCH_FILES,
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         workers: int = 2,
+        max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
     ) -> None:
         self.root = Path(root)
         self.layout = LakeLayout(self.root)
@@ -77,6 +81,7 @@ class Lake:
         self.batch_files = batch_files
         self.batch_bytes = batch_bytes
         self.workers = workers
+        self.max_uncompressed_bytes = max_uncompressed_bytes
 
     def __repr__(self) -> str:
         return f"Lake({str(self.root)!r})"
@@ -141,8 +146,9 @@ class Lake:
         """The metadata ``ingest_file`` would use for ``path``."""
         return describe_file(path, bronze_root=self.bronze_root, vendor=vendor, data_type=data_type)
 
-    def _parser_for(self, meta: BronzeFileMetadata):
+    def _parser_for(self, meta: BronzeFileMetadata) -> Callable[[BronzeFileMetadata], Parsed]:
         vendor = get_vendor(meta.vendor)
+        parse: Callable[[BronzeFileMetadata], Parsed] = vendor.parser(meta)
         if meta.file_size_bytes > self.stream_threshold_bytes:
             chunked = vendor.chunked_parser(meta)
             if chunked is not None:
@@ -151,8 +157,16 @@ class Lake:
                 def parse_in_chunks(m: BronzeFileMetadata) -> Parsed:
                     return chunked(m, chunk_rows)
 
-                return parse_in_chunks
-        return vendor.parser(meta)
+                parse = parse_in_chunks
+        limit = self.max_uncompressed_bytes
+
+        def guarded(m: BronzeFileMetadata) -> Parsed:
+            path = (m.extra or {}).get("path")
+            if path is not None:
+                check_uncompressed_size(Path(path), limit)
+            return parse(m)
+
+        return guarded
 
     def _ingest_meta(
         self,
