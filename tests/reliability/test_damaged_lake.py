@@ -134,15 +134,9 @@ def test_scan_of_a_damaged_event_table_never_returns_rows_silently(lake, damage)
     assert lake.scan("quotes").collect().height == 8  # the other tables still read
 
 
-MISSING_FILE_UNNOTICED = (
-    "a write that does not touch the missing data file commits fine: ingesting a new file "
-    "into a table with a missing data file succeeds without reporting the damage"
-)
-
-
 @pytest.mark.parametrize(
     "damage",
-    damages(data_file_deleted=MISSING_FILE_UNNOTICED),
+    damages(),
 )
 def test_ingest_into_a_damaged_event_table_fails(lake, damage):
     what = DAMAGE[damage](lake.silver_root / "trades")
@@ -200,7 +194,7 @@ def test_damaged_dim_symbol_fails_every_use(lake, damage):
 
 @pytest.mark.parametrize(
     "damage",
-    damages(data_file_deleted=MISSING_FILE_UNNOTICED),
+    damages(),
 )
 def test_damaged_validation_log_fails_reads_and_quarantining(lake, damage):
     DAMAGE[damage](lake.silver_root / "validation_log")

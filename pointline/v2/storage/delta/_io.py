@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlparse
 
 import filelock
 import polars as pl
@@ -122,6 +123,7 @@ class TableCache:
         self._tables.pop(path, None)
         dt = open_table(path)
         if dt is not None:
+            verify_files(dt, path)  # once per open: a writer must not build on a damaged table
             self._tables[path] = dt
         return dt
 
@@ -327,3 +329,18 @@ def trim_log(dt: DeltaTable, path: Path, what: str) -> None:
         )
     commit(dt.create_checkpoint, path=path, what=f"checkpoint {what}", attempts=1)
     commit(dt.cleanup_metadata, path=path, what=f"trim the log of {what}", attempts=1)
+
+
+def _local_path(uri: str) -> Path:
+    parsed = urlparse(uri)
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
+
+
+def verify_files(dt: DeltaTable, path: Path) -> None:
+    """Raise ``TableCorruptError`` when a data file the log references is missing."""
+    missing = [uri for uri in dt.file_uris() if not _local_path(uri).exists()]
+    if missing:
+        raise TableCorruptError(
+            f"table at {path}: {len(missing)} data file(s) referenced by the log are missing, "
+            f"e.g. {_local_path(missing[0]).name}; restore them or repair the table"
+        )

@@ -7,17 +7,10 @@ empty, returns wrong answers; both are raised here as ``TableCorruptError`` nami
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import polars as pl
 
-from pointline.errors import TableCorruptError
 from pointline.v2.storage.delta import _io
-
-
-def _local_path(uri: str) -> Path:
-    parsed = urlparse(uri)
-    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
 
 
 def scan_table(name: str, path: Path) -> pl.LazyFrame | None:
@@ -30,10 +23,5 @@ def scan_table(name: str, path: Path) -> pl.LazyFrame | None:
     dt = _io.open_table(path)  # raises for an unreadable or lost log
     if dt is None:
         return None
-    missing = [uri for uri in dt.file_uris() if not _local_path(uri).exists()]
-    if missing:
-        raise TableCorruptError(
-            f"table {name} at {path}: {len(missing)} data file(s) referenced by the log are "
-            f"missing, e.g. {_local_path(missing[0]).name}; restore them or repair the table"
-        )
+    _io.verify_files(dt, path)
     return pl.scan_delta(dt)
