@@ -60,6 +60,8 @@ from pointline.v2.storage.delta import _io
 from pointline.v2.storage.validation import validate_file_chunk, validate_frame
 
 _LINEAGE = ["file_id", "file_seq"]
+# Rows per Arrow batch handed to the Delta writer (its buffers grow with the batch size).
+_WRITE_BATCH_ROWS = 100_000
 
 
 def _in_lineage_order(rows: pl.DataFrame) -> bool:
@@ -293,7 +295,7 @@ class DeltaEventStore:
         """Record batches of ``frames``; an error while producing them is kept in ``failures``."""
         try:
             for frame in frames:
-                yield from _io.to_arrow(frame, spec).to_batches()
+                yield from _io.to_arrow(frame, spec).to_batches(max_chunksize=_WRITE_BATCH_ROWS)
         except BaseException as exc:
             failures.append(exc)
             raise
