@@ -146,7 +146,13 @@ class DeltaEventStore:
             partition_by = list(spec.partition_by)
             target = str(path) if dt is None else dt
             _io.commit(
-                lambda: write_deltalake(target, data, mode="append", partition_by=partition_by),
+                lambda: write_deltalake(
+                    target,
+                    data,
+                    mode="append",
+                    partition_by=partition_by,
+                    writer_properties=_io.WRITER_PROPERTIES,
+                ),
                 path=path,
                 what=f"append to {table_name}",
                 before_retry=None if dt is None else (lambda: _io.refresh(dt, path)),
@@ -219,7 +225,11 @@ class DeltaEventStore:
                 )
                 if dt is None:
                     write_deltalake(
-                        str(path), reader, mode="append", partition_by=list(spec.partition_by)
+                        str(path),
+                        reader,
+                        mode="append",
+                        partition_by=list(spec.partition_by),
+                        writer_properties=_io.WRITER_PROPERTIES,
                     )
                 else:
                     write_deltalake(
@@ -228,6 +238,7 @@ class DeltaEventStore:
                         mode="overwrite",
                         predicate=predicate,
                         partition_by=list(spec.partition_by),
+                        writer_properties=_io.WRITER_PROPERTIES,
                     )
 
             try:

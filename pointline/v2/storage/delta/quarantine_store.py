@@ -90,7 +90,9 @@ class DeltaQuarantineStore:
             data = _io.to_arrow(rows, _SPEC)
             target = str(self._path) if dt is None else dt
             _io.commit(
-                lambda: write_deltalake(target, data, mode="append"),
+                lambda: write_deltalake(
+                    target, data, mode="append", writer_properties=_io.WRITER_PROPERTIES
+                ),
                 path=self._path,
                 what="append to validation_log",
                 before_retry=None if dt is None else (lambda: _io.refresh(dt, self._path)),
@@ -139,7 +141,12 @@ class DeltaQuarantineStore:
                 if rows.height:
                     data = _io.to_arrow(rows, _SPEC)
                     _io.commit(
-                        lambda: write_deltalake(str(self._path), data, mode="append"),
+                        lambda: write_deltalake(
+                            str(self._path),
+                            data,
+                            mode="append",
+                            writer_properties=_io.WRITER_PROPERTIES,
+                        ),
                         path=self._path,
                         what="create validation_log",
                     )
@@ -150,7 +157,13 @@ class DeltaQuarantineStore:
                 if data.num_rows == 0:
                     dt.delete(predicate)
                 else:
-                    write_deltalake(dt, data, mode="overwrite", predicate=predicate)
+                    write_deltalake(
+                        dt,
+                        data,
+                        mode="overwrite",
+                        predicate=predicate,
+                        writer_properties=_io.WRITER_PROPERTIES,
+                    )
 
             _io.commit(
                 replace,
