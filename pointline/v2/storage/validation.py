@@ -71,8 +71,9 @@ def validate_file_chunk(
             f"{label}: chunk {index} is a {type(chunk).__name__}, not a polars DataFrame"
         )
     rows = validate_frame(spec, chunk)
-    allowed = pl.Series(list(file_ids), dtype=pl.Int64).implode()
-    others = rows.filter(~pl.col("file_id").is_in(allowed))["file_id"].unique().sort()
+    ids = rows.get_column("file_id")  # one column: filtering the frame would copy every row
+    allowed = pl.Series(list(file_ids), dtype=pl.Int64)
+    others = ids.filter(~ids.is_in(allowed.implode())).unique().sort()
     if others.len():
         raise ValueError(
             f"{label}: chunk {index} has rows of file_id {others.to_list()[:10]}; every row "
