@@ -141,3 +141,13 @@ def print_ratio(
     line += f", RSS {m.peak_rss_bytes / floor.peak_rss_bytes:4.2f}x"
     print(line, flush=True)
     return ratio
+
+
+def ingest_summary(result: Any) -> dict[str, Any]:
+    """The picklable part of an ``IngestionResult`` a benchmark checks after a timed ingest."""
+    return {
+        "status": result.status,
+        "rows_written": result.rows_written,
+        "rows_quarantined": result.rows_quarantined,
+        "error": result.error_message,
+    }

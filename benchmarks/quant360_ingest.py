@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from _measure import best_of, measure, mib, print_ratio
+from _measure import best_of, ingest_summary, measure, mib, print_ratio
 
 from pointline.v2 import Lake
 from pointline.v2.vendors.quant360 import samples
@@ -110,13 +110,7 @@ def prepare_ingest(path: str, workdir: str) -> Callable[[], dict[str, Any]]:
     shutil.copy2(path, target)
 
     def run() -> dict[str, Any]:
-        result = lake.ingest_file(target)
-        return {
-            "status": result.status,
-            "rows_written": result.rows_written,
-            "rows_quarantined": result.rows_quarantined,
-            "error": result.error_message,
-        }
+        return ingest_summary(lake.ingest_file(target))
 
     return run
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-from _measure import Measurement, measure, mib
+from _measure import Measurement, ingest_summary, measure, mib
 
 from pointline.v2 import Lake
 from pointline.v2.vendors.tardis import vendor_file_name
@@ -93,13 +93,7 @@ def prepare_ingest(path: str, workdir: str) -> Callable[[], dict[str, object]]:
     lake = seeded_lake(Path(tempfile.mkdtemp(prefix="lake-", dir=workdir)))
 
     def run() -> dict[str, object]:
-        result = lake.ingest_file(path)
-        return {
-            "status": result.status,
-            "rows_written": result.rows_written,
-            "rows_quarantined": result.rows_quarantined,
-            "error": result.error_message,
-        }
+        return ingest_summary(lake.ingest_file(path))
 
     return run
 
