@@ -35,6 +35,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pointline.v2.dim_symbol import SNAPSHOT_REQUIRED_COLUMNS, SNAPSHOT_SCALED_COLUMNS
 from pointline.v2.vendors.quant360 import samples as q360
 from pointline.v2.vendors.quant360.layout import ORDER_NEW, SSE, SZSE, TICK_NEW
 from pointline.v2.vendors.tardis import samples as tardis
@@ -139,17 +140,7 @@ def symbol_snapshot() -> pl.DataFrame:
         for exchange, suffix, codes in ((SSE, "SH", SSE_SYMBOLS), (SZSE, "SZ", SZSE_SYMBOLS))
         for code in codes
     ]
-    columns = [
-        "exchange",
-        "exchange_symbol",
-        "canonical_symbol",
-        "market_type",
-        "base_asset",
-        "quote_asset",
-        "tick_size",
-        "lot_size",
-        "contract_size",
-    ]
+    columns = [*SNAPSHOT_REQUIRED_COLUMNS, *SNAPSHOT_SCALED_COLUMNS]
     return pl.DataFrame(crypto + stocks, schema=columns, orient="row")
 
 
