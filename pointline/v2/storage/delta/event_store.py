@@ -52,11 +52,12 @@ from pathlib import Path
 import filelock
 import polars as pl
 import pyarrow as pa
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
 
+from pointline.errors import StorageError
 from pointline.schemas.registry import event_table_names, get_table_spec
 from pointline.schemas.types import TableSpec
-from pointline.v2.storage.delta import _io
+from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.validation import validate_file_chunk, validate_frame
 
 _LINEAGE = ["file_id", "file_seq"]
@@ -214,48 +215,108 @@ class DeltaEventStore:
                         before_retry=lambda: _io.refresh(dt, path),
                     )
                 return
-            failures: list[BaseException] = []
-            pending: list[Iterator[pl.DataFrame]] = [itertools.chain([first], chunks)]
+            stream = itertools.chain([first], chunks)
+            if dt is None or data_files.files_to_remove(dt, ids) is not None:
+                self._write_files(spec, path, dt, ids, stream, what)
+            else:  # some file mixes these ids with others: delta-rs rewrites such files
+                self._overwrite(spec, path, dt, ids, stream, frames, replayable, what)
+            self._maintain(table_name, path)
 
-            def write() -> None:
-                # A retry replays the (replayable) input from its start.
-                stream = pending.pop() if pending else self._checked(spec, ids, iter(frames))
-                reader = pa.RecordBatchReader.from_batches(
-                    _io.arrow_schema(spec), self._batches(spec, stream, failures)
-                )
-                if dt is None:
-                    write_deltalake(
-                        str(path),
-                        reader,
-                        mode="append",
-                        partition_by=list(spec.partition_by),
-                        writer_properties=_io.WRITER_PROPERTIES,
-                    )
-                else:
-                    write_deltalake(
-                        dt,
-                        reader,
-                        mode="overwrite",
-                        predicate=predicate,
-                        partition_by=list(spec.partition_by),
-                        writer_properties=_io.WRITER_PROPERTIES,
-                    )
+    def _write_files(
+        self,
+        spec: TableSpec,
+        path: Path,
+        dt: DeltaTable | None,
+        ids: list[int],
+        stream: Iterator[pl.DataFrame],
+        what: str,
+    ) -> None:
+        """The fast replacement: Polars writes the files, one commit adds them and removes the
+        files of ``ids`` (see :mod:`pointline.v2.storage.delta.data_files`)."""
+        written = data_files.DataFiles(path, spec)
+        try:
+            for frame in stream:  # an error of the stream itself propagates as it is
+                try:
+                    written.write(frame)
+                except _io.LIBRARY_ERRORS as exc:
+                    raise StorageError(
+                        f"replace {what} in {spec.name} at {path}: writing a data file failed: "
+                        f"{_io.describe(exc)}"
+                    ) from exc
 
             try:
-                _io.commit(
-                    write,
-                    path=path,
-                    what=f"replace {what} in {table_name}",
-                    before_retry=None if dt is None else (lambda: _io.refresh(dt, path)),
-                    attempts=_io.COMMIT_ATTEMPTS if replayable else 1,
+                adds = written.finish()
+            except _io.LIBRARY_ERRORS as exc:
+                raise StorageError(
+                    f"replace {what} in {spec.name} at {path}: writing a data file failed: "
+                    f"{_io.describe(exc)}"
+                ) from exc
+
+            def commit() -> None:
+                done = data_files.commit(
+                    dt, path, _io.arrow_schema(spec), spec.partition_by, adds, ids
                 )
-            except Exception:
-                # An error raised while streaming (e.g. a later frame off its spec) reaches us
-                # wrapped by the writer: raise the original one.
-                if failures:
-                    raise failures[-1] from None
-                raise
-            self._maintain(table_name, path)
+                if not done:
+                    raise StorageError(
+                        f"replace {what} in {spec.name} at {path}: another writer rewrote the "
+                        "files of these ids meanwhile; nothing was committed, retry"
+                    )
+
+            _io.commit(
+                commit,
+                path=path,
+                what=f"replace {what} in {spec.name}",
+                before_retry=None if dt is None else (lambda: _io.refresh(dt, path)),
+            )
+        except BaseException:
+            written.discard()
+            raise
+
+    def _overwrite(
+        self,
+        spec: TableSpec,
+        path: Path,
+        dt: DeltaTable,
+        ids: list[int],
+        stream: Iterator[pl.DataFrame],
+        frames: Sequence[pl.DataFrame] | Iterable[pl.DataFrame],
+        replayable: bool,
+        what: str,
+    ) -> None:
+        """delta-rs' overwrite with ``predicate="file_id IN (...)"`` (rewrites mixed files)."""
+        failures: list[BaseException] = []
+        pending: list[Iterator[pl.DataFrame]] = [stream]
+        predicate = _file_predicate(ids)
+
+        def write() -> None:
+            # A retry replays the (replayable) input from its start.
+            rows = pending.pop() if pending else self._checked(spec, ids, iter(frames))
+            reader = pa.RecordBatchReader.from_batches(
+                _io.arrow_schema(spec), self._batches(spec, rows, failures)
+            )
+            write_deltalake(
+                dt,
+                reader,
+                mode="overwrite",
+                predicate=predicate,
+                partition_by=list(spec.partition_by),
+                writer_properties=_io.WRITER_PROPERTIES,
+            )
+
+        try:
+            _io.commit(
+                write,
+                path=path,
+                what=f"replace {what} in {spec.name}",
+                before_retry=lambda: _io.refresh(dt, path),
+                attempts=_io.COMMIT_ATTEMPTS if replayable else 1,
+            )
+        except Exception:
+            # An error raised while streaming (e.g. a later frame off its spec) reaches us
+            # wrapped by the writer: raise the original one.
+            if failures:
+                raise failures[-1] from None
+            raise
 
     def read(self, table_name: str) -> pl.DataFrame:
         """The whole table sorted by (file_id, file_seq), exact spec schema.
