@@ -38,7 +38,7 @@ from pointline.v2.storage.delta.maintenance import (
     vacuum_table,
 )
 from pointline.v2.storage.delta.scan import scan_table
-from pointline.v2.vendors.registry import get_vendor
+from pointline.v2.vendors.registry import get_vendor, load_builtin_vendors
 
 DEFAULT_CHUNK_ROWS = 250_000
 # Files bigger than this (on disk) are parsed in chunks of ``chunk_rows`` rows.
@@ -82,6 +82,7 @@ class Lake:
         self.batch_bytes = batch_bytes
         self.workers = workers
         self.max_uncompressed_bytes = max_uncompressed_bytes
+        load_builtin_vendors()
 
     def __repr__(self) -> str:
         return f"Lake({str(self.root)!r})"

@@ -1,6 +1,7 @@
 """Which vendors pointline knows, and which of them recognises a Bronze path.
 
-Built-in vendors are imported on first use; others plug in with :func:`register_vendor`.
+Built-in vendors are imported on first use (or by :func:`load_builtin_vendors`); others plug
+in with :func:`register_vendor`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ def get_vendor(name: str) -> Vendor:
         module_name, attribute = _BUILTIN[name]
         _REGISTERED[name] = getattr(importlib.import_module(module_name), attribute)
     return _REGISTERED[name]
+
+
+def load_builtin_vendors() -> None:
+    """Import the built-in vendors now (a ``Lake`` does, so that its first ingestion does not
+    pay for the imports)."""
+    for name in _BUILTIN:
+        get_vendor(name)
 
 
 def recognise(path: Path, *, vendor: str | None = None) -> BronzeLocation | None:

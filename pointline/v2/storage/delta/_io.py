@@ -221,9 +221,10 @@ def read_frame(
             raise TableCorruptError(
                 f"table at {path} does not have the {spec.name} schema: missing columns {missing}"
             )
+    df = None if filters else _read_plain(dt, columns)
     try:
-        table = dt.to_pyarrow_table(filters=filters, columns=columns)
-        df = pl.from_arrow(table)
+        if df is None:
+            df = pl.from_arrow(dt.to_pyarrow_table(filters=filters, columns=columns))
     except LIBRARY_ERRORS as exc:
         raise TableCorruptError(
             f"table {spec.name} at {path} cannot be read: {describe(exc)}"
@@ -231,6 +232,26 @@ def read_frame(
     if not isinstance(df, pl.DataFrame):  # pragma: no cover - a Table always gives a frame
         raise TableCorruptError(f"table {spec.name} at {path} did not read as a frame")
     return conform(df, spec, path, columns)
+
+
+def _read_plain(dt: DeltaTable, columns: list[str] | None) -> pl.DataFrame | None:
+    """The rows of an unpartitioned table read by Polars straight from its data files.
+
+    A fast path for the control and dimension tables, read before every ingestion (pyarrow's
+    dataset reader costs ~50 ms more per read and ~0.25 s of imports on first use). None
+    when it does not apply (partitions, reader features such as deletion vectors, no data file,
+    or files Polars cannot read as one frame): the caller then reads through deltalake, which also
+    reports a damaged table.
+    """
+    try:
+        if dt.metadata().partition_columns or dt.protocol().min_reader_version > 1:
+            return None
+        uris = dt.file_uris()
+        if not uris:  # no file to take the schema from
+            return None
+        return pl.read_parquet(uris, columns=columns, missing_columns="insert")
+    except LIBRARY_ERRORS:
+        return None
 
 
 def table_columns(dt: DeltaTable, path: Path) -> list[str]:
