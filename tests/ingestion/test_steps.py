@@ -123,7 +123,7 @@ def test_sse_sequence_rule_only_applies_to_sse():
         },
         schema_overrides={"channel_biz_seq": pl.Int64, "symbol_trade_seq": pl.Int64},
     ).with_columns(pl.col("^_reject_.*$").cast(pl.Utf8))
-    only_rule = df.with_columns(steps._flag(*_sequence(spec), pl.lit(None), pl.lit(None)))
+    only_rule = steps._flag(df, *_sequence(spec), pl.lit(None), pl.lit(None))
     assert only_rule["_reject_reason"].to_list() == ["missing_sse_sequence_fields", None, None]
 
 

@@ -60,25 +60,46 @@ def add_missing_nullable(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
     return df.with_columns(missing) if missing else df
 
 
-def _flag(condition: pl.Expr, reason: str, field: pl.Expr, value: pl.Expr) -> list[pl.Expr]:
-    new = pl.col(REJECT_REASON).is_null() & condition.fill_null(False)
-    return [
+def _flag(
+    df: pl.DataFrame, condition: pl.Expr, reason: str, field: pl.Expr, value: pl.Expr
+) -> pl.DataFrame:
+    """Set the reject columns on rows not yet rejected where ``condition`` holds.
+
+    The condition is evaluated first and the reject columns are rewritten only when it holds
+    somewhere: on a clean file (the usual case) a rule costs one boolean pass.
+    """
+    hit = df.select(
+        (pl.col(REJECT_REASON).is_null() & condition.fill_null(False)).alias("hit")
+    ).to_series()
+    if not hit.any():
+        return df
+    new = pl.lit(hit)
+    return df.with_columns(
         pl.when(new).then(pl.lit(reason)).otherwise(pl.col(REJECT_REASON)).alias(REJECT_REASON),
         pl.when(new).then(field).otherwise(pl.col(REJECT_FIELD)).alias(REJECT_FIELD),
         pl.when(new).then(value).otherwise(pl.col(REJECT_VALUE)).alias(REJECT_VALUE),
-    ]
+    )
+
+
+def _distinct(df: pl.DataFrame, column: str) -> list:
+    """The distinct non-null values of ``column`` (cheap when it holds one value, as usual)."""
+    values = df.get_column(column)
+    first = values.first() if values.len() else None
+    if first is not None and values.null_count() == 0 and bool((values == first).all()):
+        return [first]
+    return values.drop_nulls().unique().sort().to_list()
 
 
 def derive_trading_date(df: pl.DataFrame) -> pl.DataFrame:
     """Set ``trading_date`` in the exchange's time zone; rows of an exchange with no known time
     zone are rejected as ``unknown_exchange``."""
-    exchanges = df.get_column("exchange").drop_nulls().unique().to_list()
+    exchanges = _distinct(df, "exchange")
     known = [name for name in exchanges if name in EXCHANGE_TIMEZONES]
     df = df.with_columns(trading_date_expr(exchanges).alias("trading_date"))
+    if len(known) == len(exchanges):
+        return df  # every exchange is known (nulls are caught by the required-column rule)
     unknown = pl.col("exchange").is_not_null() & ~pl.col("exchange").is_in(known)
-    return df.with_columns(
-        _flag(unknown, reasons.UNKNOWN_EXCHANGE, pl.lit("exchange"), pl.col("exchange"))
-    )
+    return _flag(df, unknown, reasons.UNKNOWN_EXCHANGE, pl.lit("exchange"), pl.col("exchange"))
 
 
 def apply_row_rules(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
@@ -86,37 +107,34 @@ def apply_row_rules(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
     sequence = sse_sequence_rule(spec.name)
     if sequence is not None:
         reason, failing = sequence
-        df = df.with_columns(_flag(failing, reason, pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8)))
+        df = _flag(df, failing, reason, pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8))
     required = [c for c in spec.required_columns() if c not in ("symbol_id", "trading_date")]
-    if required:
+    if any(df.get_column(c).null_count() for c in required):  # null counts are cached: free
         first_null = pl.coalesce([pl.when(pl.col(c).is_null()).then(pl.lit(c)) for c in required])
-        df = df.with_columns(
-            _flag(first_null.is_not_null(), reasons.NULL_REQUIRED_COLUMN, first_null, pl.lit(None))
+        df = _flag(
+            df, first_null.is_not_null(), reasons.NULL_REQUIRED_COLUMN, first_null, pl.lit(None)
         )
     rule = table_rule(spec.name)
     if rule is not None:
         reason, failing = rule
-        df = df.with_columns(_flag(failing, reason, pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8)))
+        df = _flag(df, failing, reason, pl.lit(None, pl.Utf8), pl.lit(None, pl.Utf8))
     return df
 
 
 def _single_window(df: pl.DataFrame, dim: pl.DataFrame) -> pl.DataFrame | None:
     """Fast path for the usual file: one (exchange, symbol) whose rows all fall in one window
     of dim_symbol get that window's id as a literal (no join). None when it does not apply."""
-    keys = df.select(
-        pl.col("exchange").n_unique().alias("n_exchange"),
-        pl.col("symbol").n_unique().alias("n_symbol"),
-        pl.col("exchange").first(),
-        pl.col("symbol").first(),
-        pl.col("ts_event_us").min().alias("low"),
-        pl.col("ts_event_us").max().alias("high"),
-        pl.col("ts_event_us").null_count().alias("nulls"),
-        pl.col("exchange").null_count().alias("null_exchanges"),
-        pl.col("symbol").null_count().alias("null_symbols"),
-    ).row(0)
-    n_exchange, n_symbol, exchange, symbol, low, high, nulls, null_exchanges, null_symbols = keys
-    if (n_exchange, n_symbol, nulls, null_exchanges, null_symbols) != (1, 1, 0, 0, 0):
+    if df.height == 0 or df.get_column("ts_event_us").null_count():
         return None
+    exchanges, symbols = _distinct(df, "exchange"), _distinct(df, "symbol")
+    if len(exchanges) != 1 or len(symbols) != 1:
+        return None
+    if df.get_column("exchange").null_count() or df.get_column("symbol").null_count():
+        return None
+    (exchange,), (symbol,) = exchanges, symbols
+    low, high = df.select(
+        pl.col("ts_event_us").min().alias("low"), pl.col("ts_event_us").max().alias("high")
+    ).row(0)
     windows = dim.filter(
         (pl.col("exchange") == exchange)
         & (pl.col("exchange_symbol") == symbol)
@@ -136,13 +154,12 @@ def resolve_symbols(df: pl.DataFrame, dim: pl.DataFrame) -> pl.DataFrame:
         # dim was checked once by pit_view; not again for every file of a batch
         events = df.drop("symbol_id", strict=False)
         resolved = dim_symbol.resolve_symbol_ids(events, dim, check_windows=False)
-    return resolved.with_columns(
-        _flag(
-            pl.col("symbol_id").is_null(),
-            reasons.MISSING_PIT_SYMBOL_COVERAGE,
-            pl.lit("symbol"),
-            pl.col("symbol"),
-        )
+    return _flag(
+        resolved,
+        pl.col("symbol_id").is_null(),
+        reasons.MISSING_PIT_SYMBOL_COVERAGE,
+        pl.lit("symbol"),
+        pl.col("symbol"),
     )
 
 
