@@ -68,32 +68,26 @@ def _slow_exact(text: pl.Expr, *, scale_exp: int) -> pl.Expr:
     )
 
 
-def convert_series(text: pl.Series, *, scale: int) -> tuple[pl.Series, pl.Series]:
-    """Convert decimal text to fixed point exactly.
+def _fast(text: pl.Expr, scale_exp: int) -> tuple[pl.Expr, pl.Expr]:
+    """``(values, slow)``: the fast conversion of decimal text and the mask of values it may
+    have got wrong (rounded, exponent, out of range or unparsed), which the exact path redoes.
 
-    Fast path: Polars parses decimal text into ``Decimal`` exactly, but it rounds digits past
-    the scale (and accepts exponents, rounding ``1.5e-10`` to 0). So only values that cast
-    cleanly, stay in Int64 range and need no rounding and no exponent keep the fast result;
-    the rest (usually none) go through the digit-by-digit path, which never rounds.
-
-    Returns:
-        ``(values, reasons)``: Int64 values scaled by ``scale`` (null where the text is
-        null/empty or does not convert) and, per value, null or the reason it did not convert
-        (``invalid_decimal`` or ``unrepresentable_decimal``).
+    A ``Decimal(38, s)`` is stored as the Int128 value * 10**s: exactly the fixed-point
+    integer, so its physical value cast to Int64 (null when out of range) is the result.
     """
-    scale_exp = _scale_exponent(scale)
-    if text.dtype != pl.Utf8:
-        text = text.cast(pl.Utf8)
-    name = text.name
-    as_decimal = text.cast(pl.Decimal(38, scale_exp), strict=False)
-    # At or past 10**(19 - scale_exp) nothing fits Int64 once scaled; such values go to the
-    # slow path so that the Decimal multiplication below cannot overflow.
-    in_range = (as_decimal.abs() < 10 ** (_INT64_DIGITS - scale_exp)).fill_null(False)
+    values = text.cast(pl.Decimal(38, scale_exp), strict=False).to_physical()
+    values = values.cast(pl.Int64, strict=False)
     needs_rounding_or_exponent = text.str.contains(rf"[eE]|\.\d{{{scale_exp}}}\d*[1-9]")
-    fast = as_decimal.set(~in_range, None) if not in_range.all() else as_decimal
-    values = (fast * (10**scale_exp)).cast(pl.Int64, strict=False)
     present = text.is_not_null() & (text.str.len_bytes() > 0)
     slow = present & (values.is_null() | needs_rounding_or_exponent.fill_null(False))
+    return values, slow
+
+
+def _redo_slow(
+    text: pl.Series, values: pl.Series, slow: pl.Series, scale_exp: int
+) -> tuple[pl.Series, pl.Series]:
+    """Redo the ``slow`` values exactly; ``(values, reasons)`` as :func:`convert_series`."""
+    name = text.name
     reasons = pl.repeat(None, len(text), dtype=pl.Utf8, eager=True).alias(name)
     if not slow.any():
         return values.alias(name), reasons
@@ -115,6 +109,43 @@ def convert_series(text: pl.Series, *, scale: int) -> tuple[pl.Series, pl.Series
     return values.alias(name), reasons.alias(name)
 
 
+def _convert_frame(
+    df: pl.DataFrame, columns: Mapping[str, int]
+) -> dict[str, tuple[pl.Series, pl.Series]]:
+    """``column -> (values, reasons)`` for text columns of ``df``, the fast path of every
+    column evaluated in one parallel pass."""
+    exps = {name: _scale_exponent(scale) for name, scale in columns.items()}
+    exprs = []
+    for i, name in enumerate(columns):
+        text = pl.col(name) if df.schema[name] == pl.Utf8 else pl.col(name).cast(pl.Utf8)
+        values, slow = _fast(text, exps[name])
+        exprs += [values.alias(f"v{i}"), slow.alias(f"s{i}")]
+    fast = df.select(exprs)
+    return {
+        name: _redo_slow(
+            df.get_column(name).cast(pl.Utf8), fast[f"v{i}"], fast[f"s{i}"], exps[name]
+        )
+        for i, name in enumerate(columns)
+    }
+
+
+def convert_series(text: pl.Series, *, scale: int) -> tuple[pl.Series, pl.Series]:
+    """Convert decimal text to fixed point exactly.
+
+    Fast path: Polars parses decimal text into ``Decimal`` exactly, but it rounds digits past
+    the scale (and accepts exponents, rounding ``1.5e-10`` to 0). So only values that cast
+    cleanly, stay in Int64 range and need no rounding and no exponent keep the fast result;
+    the rest (usually none) go through the digit-by-digit path, which never rounds.
+
+    Returns:
+        ``(values, reasons)``: Int64 values scaled by ``scale`` (null where the text is
+        null/empty or does not convert) and, per value, null or the reason it did not convert
+        (``invalid_decimal`` or ``unrepresentable_decimal``).
+    """
+    name = text.name or "value"
+    return _convert_frame(text.alias(name).to_frame(), {name: scale})[name]
+
+
 def decimal_to_fixed(text: pl.Expr, *, scale: int) -> pl.Expr:
     """Expression form: decimal text -> Int64 scaled by ``scale``; null when not convertible.
 
@@ -133,16 +164,15 @@ def decimal_status(text: pl.Expr, *, scale: int) -> pl.Expr:
     )
 
 
-def _convert_to_struct(text: pl.Series, scale: int) -> pl.Series:
-    values, reasons = convert_series(text, scale=scale)
-    return pl.struct(values.alias("value"), reasons.alias("reason"), eager=True).alias(text.name)
-
-
 def convert_decimal_columns(
     frame: pl.LazyFrame | pl.DataFrame,
     columns: Mapping[str, int],
 ) -> pl.LazyFrame:
     """Convert text columns to fixed point in place and flag the rows that failed.
+
+    The columns are converted eagerly (the frame is collected; parsers hand over text that is
+    already in memory); when no value failed, which is the usual case, the reject columns are
+    left as they are without a pass over the rows.
 
     Args:
         frame: rows with the given columns as text (Utf8).
@@ -153,35 +183,33 @@ def convert_decimal_columns(
         ``_reject_reason``/``_reject_field``/``_reject_value`` describing the first column
         that failed on each row (kept from the input when it already had them).
     """
-    lf = frame.lazy()
     if not columns:
-        return lf
+        return frame.lazy()
+    df = frame.lazy().collect() if isinstance(frame, pl.LazyFrame) else frame
+    converted = _convert_frame(df, columns)
+    values = [v for v, _ in converted.values()]
+    if all(r.null_count() == r.len() for _, r in converted.values()):
+        out = df.with_columns(values)
+        if REJECT_REASON not in out.columns:
+            out = out.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in REJECT_COLUMNS)
+        return out.lazy()
     names = list(columns)
-    existing = set(lf.collect_schema().names())
-    tmp = {name: f"__conv_{i}" for i, name in enumerate(names)}
-    lf = lf.with_columns(
-        pl.col(name)
-        .map_batches(
-            lambda s, scale=scale: _convert_to_struct(s, scale),
-            return_dtype=pl.Struct({"value": pl.Int64, "reason": pl.Utf8}),
-            is_elementwise=True,
-        )
-        .alias(tmp[name])
-        for name, scale in columns.items()
-    )
-    failed = {name: pl.col(tmp[name]).struct.field("reason").is_not_null() for name in names}
-    reason = pl.coalesce([pl.col(tmp[n]).struct.field("reason") for n in names])
+    tmp = {name: f"__reason_{i}" for i, name in enumerate(names)}
+    lf = df.with_columns(r.alias(tmp[n]) for n, (_, r) in converted.items()).lazy()
+    failed = {name: pl.col(tmp[name]).is_not_null() for name in names}
+    reason = pl.coalesce([pl.col(tmp[n]) for n in names])
     field = pl.coalesce([pl.when(failed[n]).then(pl.lit(n)) for n in names])
     value = pl.coalesce([pl.when(failed[n]).then(pl.col(n).cast(pl.Utf8)) for n in names])
-    if REJECT_REASON in existing:
+    if REJECT_REASON in df.columns:
         # A row rejected before keeps all three of its reject columns as they were.
         earlier = pl.col(REJECT_REASON).is_not_null()
         reason = pl.when(earlier).then(pl.col(REJECT_REASON)).otherwise(reason)
         field = pl.when(earlier).then(pl.col(REJECT_FIELD)).otherwise(field)
         value = pl.when(earlier).then(pl.col(REJECT_VALUE)).otherwise(value)
-    return lf.with_columns(
-        reason.alias(REJECT_REASON),
-        field.alias(REJECT_FIELD),
-        value.alias(REJECT_VALUE),
-        *[pl.col(tmp[n]).struct.field("value").alias(n) for n in names],
-    ).drop(list(tmp.values()))
+    return (
+        lf.with_columns(
+            reason.alias(REJECT_REASON), field.alias(REJECT_FIELD), value.alias(REJECT_VALUE)
+        )
+        .with_columns(values)
+        .drop(list(tmp.values()))
+    )

@@ -25,6 +25,9 @@ from urllib.parse import unquote, urlparse
 import filelock
 import polars as pl
 import pyarrow as pa
+
+# imported here, not by the first Table.cast of an ingestion (~0.08 s)
+import pyarrow.compute
 from deltalake import DeltaTable, WriterProperties
 from deltalake.exceptions import CommitFailedError, DeltaError
 
