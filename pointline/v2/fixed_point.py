@@ -83,6 +83,13 @@ def _fast(text: pl.Expr, scale_exp: int) -> tuple[pl.Expr, pl.Expr]:
     return values, slow
 
 
+def fast_decimal(text: pl.Expr, scale: int) -> tuple[pl.Expr, pl.Expr]:
+    """``(values, suspect)`` expressions: the fast fixed-point conversion of decimal text and
+    the mask of values it may have got wrong. Where ``suspect`` is true nowhere, ``values`` is
+    exact; otherwise convert with :func:`convert_decimal_columns`."""
+    return _fast(text, _scale_exponent(scale))
+
+
 def _redo_slow(
     text: pl.Series, values: pl.Series, slow: pl.Series, scale_exp: int
 ) -> tuple[pl.Series, pl.Series]:

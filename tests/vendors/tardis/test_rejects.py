@@ -72,3 +72,30 @@ def test_a_gap_flag_is_not_mixed_with_a_later_decimal_failure(parse) -> None:
         "bids[1]",
         None,
     )
+
+
+def test_timestamps_read_typed_or_as_text_give_the_same_rows(parse) -> None:
+    """Timestamps are read as Int64 when the whole file allows it, else as text; a blank
+    around a timestamp is accepted either way, so a bad value elsewhere changes nothing."""
+    blank = f"{P},1704067200000000, 1704067200001234,1,buy,1,1"
+    clean = parse("trades", [blank, f"{P},{T},2,sell,2,2"])
+    with_bad_price = parse("trades", [blank, f"{P},{T},2,sell,2x,2"])
+    with_bad_time = parse("trades", [blank, f"{P},{T},2,sell,2,2", f"{P},x,{T[17:]},3,buy,1,1"])
+    for df in (clean, with_bad_price, with_bad_time):
+        assert df.row(0, named=True)["ts_local_us"] == 1_704_067_200_001_234
+        assert df.row(0, named=True)["_reject_reason"] is None
+    assert with_bad_price.row(1, named=True)["_reject_reason"] == "invalid_decimal"
+    assert with_bad_time.row(2, named=True)["_reject_reason"] == "invalid_integer"
+    assert clean.drop("_reject_reason", "_reject_field", "_reject_value").equals(
+        with_bad_time.head(2).drop("_reject_reason", "_reject_field", "_reject_value")
+    )
+
+
+def test_an_integer_too_large_for_int64_is_flagged(parse) -> None:
+    df = parse("trades", [f"{P},9223372036854775808,{T[17:]},1,buy,1,1", f"{P},{T},2,buy,1,1"])
+    assert df.select("_reject_reason", "_reject_field", "_reject_value").row(0) == (
+        "invalid_integer",
+        "timestamp",
+        "9223372036854775808",
+    )
+    assert df.row(1, named=True)["_reject_reason"] is None

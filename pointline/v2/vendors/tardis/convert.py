@@ -21,6 +21,7 @@ from pointline.v2.fixed_point import (
     REJECT_COLUMNS,
     REJECT_REASON,
     convert_decimal_columns,
+    fast_decimal,
 )
 
 REASON_INVALID_INTEGER = "invalid_integer"
@@ -94,6 +95,10 @@ def convert_columns(
 ) -> pl.LazyFrame:
     """Convert text columns in place and flag the rows where a non-empty value did not convert.
 
+    Every column is converted in one parallel pass that also tells whether any value failed
+    or is a decimal the fast conversion may not get exactly right; only then (rarely) is the
+    frame converted again by the exact path, which flags the rows (:func:`_convert_exactly`).
+
     Args:
         frame: text columns plus the reject columns.
         integers: columns to Int64 (decimal digits, optional sign; ``invalid_integer``).
@@ -102,11 +107,54 @@ def convert_columns(
         decimals: column -> scale, exact fixed point via
             :func:`pointline.v2.fixed_point.convert_decimal_columns`.
     """
-    converted = {
-        **{c: pl.col(c).cast(pl.Int64, strict=False) for c in integers},
+    schema = frame.collect_schema()
+    converted = _typed(integers, booleans, floats, schema)
+    suspect = [pl.col(c).is_not_null() & expr.is_null() for c, expr in converted.items()]
+    for name, scale in (decimals or {}).items():
+        values, slow = fast_decimal(pl.col(name), scale)
+        converted[name] = values
+        suspect.append(slow)
+    if not suspect:
+        return frame
+    fast = frame.with_columns(
+        *(expr.alias(c) for c, expr in converted.items()),
+        pl.any_horizontal(suspect).alias(_SUSPECT),
+    ).collect()
+    if not fast.get_column(_SUSPECT).any():
+        return fast.drop(_SUSPECT).lazy()
+    del fast
+    return _convert_exactly(frame, integers, booleans, floats, decimals)
+
+
+_SUSPECT = "__suspect"
+
+
+def _integer(column: str, schema: pl.Schema) -> pl.Expr:
+    if schema.get(column) == pl.Int64:
+        return pl.col(column)  # read as integers already
+    # leading/trailing blanks are allowed, as the CSV reader allows them when it reads Int64
+    return pl.col(column).str.strip_chars().cast(pl.Int64, strict=False)
+
+
+def _typed(
+    integers: Sequence[str], booleans: Sequence[str], floats: Sequence[str], schema: pl.Schema
+) -> dict[str, pl.Expr]:
+    return {
+        **{c: _integer(c, schema) for c in integers},
         **{c: _boolean(pl.col(c)) for c in booleans},
         **{c: pl.col(c).cast(pl.Float64, strict=False) for c in floats},
     }
+
+
+def _convert_exactly(
+    frame: pl.LazyFrame,
+    integers: Sequence[str],
+    booleans: Sequence[str],
+    floats: Sequence[str],
+    decimals: Mapping[str, int] | None,
+) -> pl.LazyFrame:
+    """The conversion with every failure flagged on its row (see :func:`convert_columns`)."""
+    converted = _typed(integers, booleans, floats, frame.collect_schema())
     reasons = {
         **dict.fromkeys(integers, REASON_INVALID_INTEGER),
         **dict.fromkeys(booleans, REASON_INVALID_BOOLEAN),

@@ -1,6 +1,8 @@
 """Reading Tardis CSV(.gz) files as text: header check, ragged rows, chunks, read errors.
 
 Every field is read as text (Utf8) so that decimal text stays exact; an empty field is null.
+Integer columns (the timestamps) may be read as Int64 instead: when a block has a value that
+is not an integer there, the block is read again all as text, so the converter flags the row.
 Fields are split on commas only (``quote_char=None``): Tardis files are not quoted, and this
 way the whole-file and the chunked reads split every line the same way.
 
@@ -161,12 +163,14 @@ def check_header(
     )
 
 
-def _read_fields(source: str | bytes, columns: Sequence[str], *, skip: int) -> pl.DataFrame:
+def _read_fields(
+    source: str | bytes, columns: Sequence[str], *, skip: int, integers: Sequence[str] = ()
+) -> pl.DataFrame:
     return pl.read_csv(
         source,
         has_header=False,
         skip_rows=skip,
-        schema={c: pl.String for c in columns},
+        schema={c: pl.Int64 if c in integers else pl.String for c in columns},
         quote_char=None,
         raise_if_empty=False,
     )
@@ -208,15 +212,25 @@ def _split_lines(lines: pl.DataFrame, columns: Sequence[str], first_seq: int) ->
 
 
 def _read_block(
-    source: str | bytes, columns: Sequence[str], *, path: str, skip: int, first_seq: int
+    source: str | bytes,
+    columns: Sequence[str],
+    *,
+    path: str,
+    skip: int,
+    first_seq: int,
+    integers: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """Text frame of one block (a whole file, or complete lines without the header)."""
-    try:
-        frame = _read_fields(source, columns, skip=skip)
-    except pl.exceptions.PolarsError:
-        frame = None  # a line with another field count, or bad text: the line read tells
-    except OSError as exc:
-        raise _diagnose(path, exc) from exc
+    """Frame of one block (a whole file, or complete lines without the header): ``integers``
+    as Int64 when every value of them reads as one, else every column as text."""
+    frame = None
+    for typed in [integers, ()] if integers else [()]:
+        try:
+            frame = _read_fields(source, columns, skip=skip, integers=typed)
+            break
+        except pl.exceptions.PolarsError:
+            continue  # not integers, another field count, or bad text: the next read tells
+        except OSError as exc:
+            raise _diagnose(path, exc) from exc
     if frame is not None and frame.get_column(columns[-1]).null_count() == 0:
         return (
             _with_lineage(frame.lazy(), first_seq)
@@ -230,14 +244,18 @@ def _read_block(
     return _split_lines(lines, columns, first_seq)
 
 
-def read_text(path: str, columns: Sequence[str]) -> pl.DataFrame:
+def read_text(path: str, columns: Sequence[str], *, integers: Sequence[str] = ()) -> pl.DataFrame:
     """The whole file as text: ``columns`` (the header, in file order), ``file_seq`` and the
     reject columns (``malformed_row`` lines).
+
+    Args:
+        integers: columns read as Int64 when every value of them is an integer (saves the
+            text and its conversion); when one is not, they are read as text like the rest.
 
     Raises:
         VendorParseError: ``truncated_file`` or ``unreadable_file``.
     """
-    return _read_block(path, columns, path=path, skip=1, first_seq=1)
+    return _read_block(path, columns, path=path, skip=1, first_seq=1, integers=integers)
 
 
 def _line_blocks(path: str, block_bytes: int) -> Iterator[bytes]:
@@ -259,7 +277,11 @@ def _line_blocks(path: str, block_bytes: int) -> Iterator[bytes]:
 
 
 def iter_text(
-    path: str, columns: Sequence[str], *, block_bytes: int = DEFAULT_BLOCK_BYTES
+    path: str,
+    columns: Sequence[str],
+    *,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+    integers: Sequence[str] = (),
 ) -> Iterator[pl.DataFrame]:
     """The file as text frames, one per block, ``file_seq`` continuing across them.
 
@@ -269,7 +291,9 @@ def iter_text(
     """
     next_seq = 1
     for block in _line_blocks(path, block_bytes):
-        frame = _read_block(block, columns, path=path, skip=0, first_seq=next_seq)
+        frame = _read_block(
+            block, columns, path=path, skip=0, first_seq=next_seq, integers=integers
+        )
         next_seq += frame.height
         yield frame
     if next_seq == 1:

@@ -37,6 +37,14 @@ MapRows = Callable[[pl.LazyFrame], pl.LazyFrame]
 """Text rows of one file (LazyFrame) -> rows of the target table plus the reject columns."""
 
 
+TIMESTAMP_COLUMNS = ("timestamp", "local_timestamp")
+"""Integer columns of every Tardis format, read as Int64 when a whole block allows it."""
+
+
+def _integers(columns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c for c in TIMESTAMP_COLUMNS if c in columns)
+
+
 @dataclass(frozen=True)
 class TardisParser:
     """The parser of one Tardis data type.
@@ -63,7 +71,8 @@ class TardisParser:
                 ``unreadable_file``.
         """
         path = csv_reader.source_path(meta)
-        text = csv_reader.read_text(path, self._columns(path))
+        columns = self._columns(path)
+        text = csv_reader.read_text(path, columns, integers=_integers(columns))
         return self.mapping(text.lazy()).collect()
 
     def chunks(
@@ -84,7 +93,9 @@ class TardisParser:
         columns = self._columns(path)
         frames = (
             self.mapping(text.lazy()).collect()
-            for text in csv_reader.iter_text(path, columns, block_bytes=block_bytes)
+            for text in csv_reader.iter_text(
+                path, columns, block_bytes=block_bytes, integers=_integers(columns)
+            )
         )
         return csv_reader.rechunk(frames, chunk_rows)
 
