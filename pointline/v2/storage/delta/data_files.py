@@ -27,8 +27,9 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote, unquote
 
 import polars as pl
@@ -41,7 +42,11 @@ from deltalake.transaction import (
     create_table_with_add_actions,
 )
 
+from pointline.errors import StorageError
 from pointline.schemas.types import TableSpec
+from pointline.v2.storage.delta import _io
+
+T = TypeVar("T")
 
 COMPRESSION = "snappy"
 REPLACED_KEY = "pointline.replaced_file_ids"
@@ -244,6 +249,67 @@ def files_to_remove(dt: DeltaTable, file_ids: Sequence[int]) -> list[RemoveActio
     return removes
 
 
+def write_replacement(
+    dt: DeltaTable | None,
+    table_path: Path,
+    spec: TableSpec,
+    frames: Iterable[pl.DataFrame],
+    file_ids: Sequence[int],
+    *,
+    what: str,
+    configuration: Mapping[str, str | None] | None = None,
+) -> None:
+    """Write ``frames`` (validated, on the spec) with :class:`DataFiles` and commit them with
+    the removal of the files of ``file_ids``: the rows of those ids are replaced in one commit
+    (creating the table with ``configuration`` when ``dt`` is None).
+
+    The caller holds the table's writer lock and has checked that :func:`files_to_remove`
+    does not return None. An error of ``frames`` itself propagates as it is; writing or
+    committing failures raise :class:`~pointline.errors.StorageError`. Either way nothing is
+    committed and the files written are deleted.
+    """
+    label = f"replace {what} in {spec.name} at {table_path}"
+    written = DataFiles(table_path, spec)
+    try:
+        for frame in frames:
+            _storage(label, written.write, frame)
+        adds = _storage(label, written.finish)
+
+        def attempt() -> None:
+            if not commit(
+                dt,
+                table_path,
+                _io.arrow_schema(spec),
+                spec.partition_by,
+                adds,
+                file_ids,
+                configuration=configuration,
+            ):
+                raise StorageError(
+                    f"{label}: another writer rewrote the files of these ids meanwhile; "
+                    "nothing was committed, retry"
+                )
+
+        _io.commit(
+            attempt,
+            path=table_path,
+            what=f"replace {what} in {spec.name}",
+            before_retry=None if dt is None else (lambda: _io.refresh(dt, table_path)),
+        )
+    except BaseException:
+        written.discard()
+        raise
+    if dt is not None:  # a transaction does not move the DeltaTable it was made from
+        _io.refresh(dt, table_path)
+
+
+def _storage(label: str, action: Callable[..., T], *args: object) -> T:
+    try:
+        return action(*args)
+    except _io.LIBRARY_ERRORS as exc:
+        raise StorageError(f"{label}: writing a data file failed: {_io.describe(exc)}") from exc
+
+
 def commit(
     dt: DeltaTable | None,
     table_path: Path,
@@ -251,6 +317,8 @@ def commit(
     partition_by: Sequence[str],
     adds: list[AddAction],
     file_ids: Sequence[int],
+    *,
+    configuration: Mapping[str, str | None] | None = None,
 ) -> bool:
     """Commit ``adds`` and the removal of the files of ``file_ids`` as one Delta commit
     (creating the table when ``dt`` is None).
@@ -266,6 +334,7 @@ def commit(
             adds,
             mode="error",
             partition_by=list(partition_by),
+            configuration=configuration,
             commit_properties=properties,
         )
         return True

@@ -54,7 +54,6 @@ import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 
-from pointline.errors import StorageError
 from pointline.schemas.registry import event_table_names, get_table_spec
 from pointline.schemas.types import TableSpec
 from pointline.v2.storage.delta import _io, data_files
@@ -217,60 +216,10 @@ class DeltaEventStore:
                 return
             stream = itertools.chain([first], chunks)
             if dt is None or data_files.files_to_remove(dt, ids) is not None:
-                self._write_files(spec, path, dt, ids, stream, what)
+                data_files.write_replacement(dt, path, spec, stream, ids, what=what)
             else:  # some file mixes these ids with others: delta-rs rewrites such files
                 self._overwrite(spec, path, dt, ids, stream, frames, replayable, what)
             self._maintain(table_name, path)
-
-    def _write_files(
-        self,
-        spec: TableSpec,
-        path: Path,
-        dt: DeltaTable | None,
-        ids: list[int],
-        stream: Iterator[pl.DataFrame],
-        what: str,
-    ) -> None:
-        """The fast replacement: Polars writes the files, one commit adds them and removes the
-        files of ``ids`` (see :mod:`pointline.v2.storage.delta.data_files`)."""
-        written = data_files.DataFiles(path, spec)
-        try:
-            for frame in stream:  # an error of the stream itself propagates as it is
-                try:
-                    written.write(frame)
-                except _io.LIBRARY_ERRORS as exc:
-                    raise StorageError(
-                        f"replace {what} in {spec.name} at {path}: writing a data file failed: "
-                        f"{_io.describe(exc)}"
-                    ) from exc
-
-            try:
-                adds = written.finish()
-            except _io.LIBRARY_ERRORS as exc:
-                raise StorageError(
-                    f"replace {what} in {spec.name} at {path}: writing a data file failed: "
-                    f"{_io.describe(exc)}"
-                ) from exc
-
-            def commit() -> None:
-                done = data_files.commit(
-                    dt, path, _io.arrow_schema(spec), spec.partition_by, adds, ids
-                )
-                if not done:
-                    raise StorageError(
-                        f"replace {what} in {spec.name} at {path}: another writer rewrote the "
-                        "files of these ids meanwhile; nothing was committed, retry"
-                    )
-
-            _io.commit(
-                commit,
-                path=path,
-                what=f"replace {what} in {spec.name}",
-                before_retry=None if dt is None else (lambda: _io.refresh(dt, path)),
-            )
-        except BaseException:
-            written.discard()
-            raise
 
     def _overwrite(
         self,

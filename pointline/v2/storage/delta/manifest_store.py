@@ -40,7 +40,7 @@ from pointline.schemas.types import (
     INGEST_STATUS_SUCCESS,
 )
 from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
-from pointline.v2.storage.delta import _io
+from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.manifest_rows import (
     Identity,
     Row,
@@ -263,29 +263,35 @@ class DeltaManifestStore:
         self._version = _io.version_of(self._dt, self._path)
 
     def _write(self, rows: list[Row], *, predicate: str | None) -> None:
-        """Commit ``rows`` (append, or replace the rows matching ``predicate``), then cache."""
-        data = _io.to_arrow(pl.DataFrame(rows, schema=_SCHEMA, orient="row"), _SPEC)
+        """Commit ``rows`` (append, or replace the rows matching ``predicate``), then cache.
+
+        The rows go to a Parquet file of their own, committed with the removal of the files
+        holding only the replaced rows (:mod:`~pointline.v2.storage.delta.data_files`); rows
+        inside a compacted file are replaced by delta-rs' overwrite, which rewrites it.
+        """
+        frame = pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+        ids = [row["file_id"] for row in rows]
         before = self._version
-        if self._dt is None:
-            _io.commit(
-                lambda: write_deltalake(
-                    str(self._path), data, mode="append", configuration=_TABLE_CONFIG
-                ),
-                path=self._path,
-                what="create the manifest",
+        dt = self._dt
+        if dt is None:
+            data_files.write_replacement(
+                None, self._path, _SPEC, [frame], ids, what="create", configuration=_TABLE_CONFIG
             )
             self._dt = _io.open_table(self._path)
             if self._dt is None:
                 raise StorageError(f"the manifest at {self._path} was not created")
+        elif predicate is None or data_files.files_to_remove(dt, ids) is not None:
+            data_files.write_replacement(dt, self._path, _SPEC, [frame], ids, what="rows")
         else:
-            dt = self._dt
-            mode = "append" if predicate is None else "overwrite"
+            data = _io.to_arrow(frame, _SPEC)
             _io.commit(
-                lambda: write_deltalake(dt, data, mode=mode, predicate=predicate),
+                lambda: write_deltalake(dt, data, mode="overwrite", predicate=predicate),
                 path=self._path,
-                what=f"manifest {mode}",
+                what="manifest overwrite",
                 before_retry=lambda: _io.refresh(dt, self._path),
             )
+        if self._dt is None:  # pragma: no cover - set above
+            raise StorageError(f"the manifest at {self._path} is not open")
         version = _io.version_of(self._dt, self._path)
         expected = 0 if before is None else before + 1
         for row in rows:

@@ -15,12 +15,13 @@ from pathlib import Path
 import polars as pl
 
 from pointline.schemas.registry import get_table_spec
-from pointline.v2.fixed_point import REJECT_COLUMNS, convert_decimal_columns
+from pointline.v2.fixed_point import REJECT_COLUMNS, convert_decimal_columns, fast_decimal
 from pointline.v2.vendors.quant360 import reader
 from pointline.v2.vendors.quant360.fields import Field, select_with_rejects
 from pointline.v2.vendors.quant360.levels import convert_level_columns
 
 PIPELINE_DERIVED: tuple[str, ...] = ("trading_date", "symbol_id", "file_id")
+_SUSPECT = "__suspect"
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,61 @@ class StreamFormat:
 
     def map_text(self, text: pl.DataFrame, ctx: FileContext, *, first_seq: int) -> pl.DataFrame:
         """Vendor text rows -> rows of the target table (parser contract), ``file_seq``
-        numbered from ``first_seq``."""
+        numbered from ``first_seq``.
+
+        Every column is converted in one pass that also tells whether any value failed or is
+        a decimal the fast conversion may not get exactly right; only then (rarely) are the
+        rows mapped again by the path that flags each failing row (:meth:`_map_exactly`).
+        """
         if self.check is not None:
             self.check(text, ctx, first_seq)
+        fast = None if self.levels else self._map_fast(text, ctx, first_seq=first_seq)
+        return fast if fast is not None else self._map_exactly(text, ctx, first_seq=first_seq)
+
+    def _constants(self, ctx: FileContext, first_seq: int) -> list[pl.Expr]:
+        return [
+            pl.lit(ctx.exchange, pl.Utf8).alias("exchange"),
+            pl.lit(ctx.symbol, pl.Utf8).alias("symbol"),
+            (pl.int_range(pl.len(), dtype=pl.Int64) + first_seq).alias("file_seq"),
+        ]
+
+    def _map_fast(
+        self, text: pl.DataFrame, ctx: FileContext, *, first_seq: int
+    ) -> pl.DataFrame | None:
+        """The rows when no value fails (no reject to describe), else None."""
+        names = list(self.fields)
+        temp = {name: f"__out_{i}" for i, name in enumerate(names)}
+        suspect = [
+            pl.col(f.source).is_not_null() & pl.col(temp[name]).is_null()
+            for name, f in self.fields.items()
+            if f.source is not None
+        ]
+        decimals = {}
+        for name, (source, scale) in self.decimals.items():
+            values, slow = fast_decimal(pl.col(source), scale)
+            decimals[name] = values
+            suspect.append(slow)
+        dtypes = get_table_spec(self.table).to_polars()
+        out = (
+            text.lazy()
+            .with_columns(f.value.alias(temp[name]) for name, f in self.fields.items())
+            .select(
+                *[pl.col(temp[name]).alias(name) for name in names],
+                *[values.alias(name) for name, values in decimals.items()],
+                *self._constants(ctx, first_seq),
+                pl.any_horizontal(suspect or [pl.lit(False)]).alias(_SUSPECT),
+            )
+            .collect()
+        )
+        if out.get_column(_SUSPECT).any():
+            return None
+        return out.select(
+            *[pl.col(c).cast(dtypes[c]) for c in self.output_columns() if c in dtypes],
+            *[pl.lit(None, pl.Utf8).alias(c) for c in REJECT_COLUMNS],
+        )
+
+    def _map_exactly(self, text: pl.DataFrame, ctx: FileContext, *, first_seq: int) -> pl.DataFrame:
+        """The rows with every failing row flagged in the reject columns."""
         spec = get_table_spec(self.table)
         lf = select_with_rejects(
             text.lazy(),
@@ -82,11 +135,7 @@ class StreamFormat:
                 **{name: source for name, (source, _) in self.decimals.items()},
                 **{name: source for name, (source, _) in self.levels.items()},
             },
-        ).with_columns(
-            pl.lit(ctx.exchange, pl.Utf8).alias("exchange"),
-            pl.lit(ctx.symbol, pl.Utf8).alias("symbol"),
-            (pl.int_range(pl.len(), dtype=pl.Int64) + first_seq).alias("file_seq"),
-        )
+        ).with_columns(self._constants(ctx, first_seq))
         lf = convert_level_columns(lf, {n: scale for n, (_, scale) in self.levels.items()})
         lf = convert_decimal_columns(lf, {n: scale for n, (_, scale) in self.decimals.items()})
         dtypes = spec.to_polars()
