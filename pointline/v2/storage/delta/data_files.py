@@ -34,6 +34,7 @@ from urllib.parse import quote, unquote
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from deltalake import DeltaTable, Schema
 from deltalake.transaction import (
     AddAction,
@@ -223,23 +224,25 @@ def files_to_remove(dt: DeltaTable, file_ids: Sequence[int]) -> list[RemoveActio
     ``None`` when some file may hold rows of these ids mixed with rows of other ids, or has
     no ``file_id`` statistics: such files must be rewritten, not removed.
     """
-    actions = pl.DataFrame(pa.table(dt.get_add_actions(flatten=True)))
-    if actions.height == 0:
+    actions = pa.table(dt.get_add_actions(flatten=True))
+    if actions.num_rows == 0:
         return []
-    if "min.file_id" not in actions.columns or "max.file_id" not in actions.columns:
+    if "min.file_id" not in actions.column_names or "max.file_id" not in actions.column_names:
         return None
-    ids = sorted({int(i) for i in file_ids})
-    low, high = pl.col("min.file_id"), pl.col("max.file_id")
-    unknown = low.is_null() | high.is_null()
-    overlapping = actions.filter(unknown | ((low <= ids[-1]) & (high >= ids[0])))
-    single = (low == high) & ~unknown
-    if overlapping.filter(~single).height:
-        return None
-    hit = overlapping.filter(low.is_in(pl.Series(ids, dtype=pl.Int64).implode()))
-    partition_columns = [c for c in actions.columns if c.startswith("partition.")]
+    wanted = {int(i) for i in file_ids}
+    low, high = actions["min.file_id"], actions["max.file_id"]
+    unknown = pc.or_(pc.is_null(low), pc.is_null(high))
+    in_range = pc.and_(pc.less_equal(low, max(wanted)), pc.greater_equal(high, min(wanted)))
+    candidates = actions.filter(pc.or_kleene(unknown, in_range)).to_pylist()
+    partition_columns = [c for c in actions.column_names if c.startswith("partition.")]
     now = _now_ms()
     removes = []
-    for row in hit.iter_rows(named=True):
+    for row in candidates:
+        first, last = row["min.file_id"], row["max.file_id"]
+        if first is None or first != last:
+            return None  # may mix these ids with others
+        if first not in wanted:
+            continue
         values = {
             c.removeprefix("partition."): None if row[c] is None else partition_text(row[c])
             for c in partition_columns
@@ -256,17 +259,20 @@ def write_replacement(
     frames: Iterable[pl.DataFrame],
     file_ids: Sequence[int],
     *,
+    removes: list[RemoveAction],
     what: str,
     configuration: Mapping[str, str | None] | None = None,
 ) -> None:
     """Write ``frames`` (validated, on the spec) with :class:`DataFiles` and commit them with
-    the removal of the files of ``file_ids``: the rows of those ids are replaced in one commit
-    (creating the table with ``configuration`` when ``dt`` is None).
+    ``removes``, the removal of the files of ``file_ids``: the rows of those ids are replaced
+    in one commit (creating the table with ``configuration`` when ``dt`` is None).
 
-    The caller holds the table's writer lock and has checked that :func:`files_to_remove`
-    does not return None. An error of ``frames`` itself propagates as it is; writing or
-    committing failures raise :class:`~pointline.errors.StorageError`. Either way nothing is
-    committed and the files written are deleted.
+    The caller holds the table's writer lock and got ``removes`` from :func:`files_to_remove`
+    (``[]`` for ids no file holds yet); a retry after a commit conflict computes them again.
+    ``dt`` is not moved to the new version (``update_incremental`` does that). An error of
+    ``frames`` itself propagates as it is; writing or committing failures raise
+    :class:`~pointline.errors.StorageError`. Either way nothing is committed and the files
+    written are deleted.
     """
     label = f"replace {what} in {spec.name} at {table_path}"
     written = DataFiles(table_path, spec)
@@ -274,21 +280,26 @@ def write_replacement(
         for frame in frames:
             _storage(label, written.write, frame)
         adds = _storage(label, written.finish)
+        known: list[list[RemoveAction]] = [removes]
 
         def attempt() -> None:
-            if not commit(
+            # the first attempt uses the caller's removes; a retry (the table moved) looks again
+            found = known.pop() if known else None if dt is None else files_to_remove(dt, file_ids)
+            if found is None:
+                raise StorageError(
+                    f"{label}: another writer rewrote the files of these ids meanwhile; "
+                    "nothing was committed, retry"
+                )
+            commit(
                 dt,
                 table_path,
                 _io.arrow_schema(spec),
                 spec.partition_by,
                 adds,
                 file_ids,
+                removes=found,
                 configuration=configuration,
-            ):
-                raise StorageError(
-                    f"{label}: another writer rewrote the files of these ids meanwhile; "
-                    "nothing was committed, retry"
-                )
+            )
 
         _io.commit(
             attempt,
@@ -299,8 +310,6 @@ def write_replacement(
     except BaseException:
         written.discard()
         raise
-    if dt is not None:  # a transaction does not move the DeltaTable it was made from
-        _io.refresh(dt, table_path)
 
 
 def _storage(label: str, action: Callable[..., T], *args: object) -> T:
@@ -318,14 +327,11 @@ def commit(
     adds: list[AddAction],
     file_ids: Sequence[int],
     *,
+    removes: list[RemoveAction],
     configuration: Mapping[str, str | None] | None = None,
-) -> bool:
-    """Commit ``adds`` and the removal of the files of ``file_ids`` as one Delta commit
-    (creating the table when ``dt`` is None).
-
-    Returns False, committing nothing, when the files of ``file_ids`` cannot simply be removed
-    (see :func:`files_to_remove`).
-    """
+) -> None:
+    """Commit ``adds`` and ``removes`` (the files of ``file_ids``) as one Delta commit, tagged
+    with the ids in its commit info (creating the table when ``dt`` is None)."""
     properties = CommitProperties(custom_metadata={REPLACED_KEY: _id_text(file_ids)})
     if dt is None:
         create_table_with_add_actions(
@@ -337,10 +343,7 @@ def commit(
             configuration=configuration,
             commit_properties=properties,
         )
-        return True
-    removes = files_to_remove(dt, file_ids)
-    if removes is None:
-        return False
+        return
     dt.create_write_transaction(
         [*adds, *removes],
         mode="append",
@@ -348,7 +351,6 @@ def commit(
         partition_by=list(partition_by),
         commit_properties=properties,
     )
-    return True
 
 
 def _id_text(file_ids: Sequence[int]) -> str:

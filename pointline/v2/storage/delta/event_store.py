@@ -215,8 +215,11 @@ class DeltaEventStore:
                     )
                 return
             stream = itertools.chain([first], chunks)
-            if dt is None or data_files.files_to_remove(dt, ids) is not None:
-                data_files.write_replacement(dt, path, spec, stream, ids, what=what)
+            removes = [] if dt is None else data_files.files_to_remove(dt, ids)
+            if removes is not None:
+                data_files.write_replacement(
+                    dt, path, spec, stream, ids, removes=removes, what=what
+                )
             else:  # some file mixes these ids with others: delta-rs rewrites such files
                 self._overwrite(spec, path, dt, ids, stream, frames, replayable, what)
             self._maintain(table_name, path)

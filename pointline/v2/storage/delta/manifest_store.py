@@ -273,15 +273,27 @@ class DeltaManifestStore:
         ids = [row["file_id"] for row in rows]
         before = self._version
         dt = self._dt
+        # appended rows carry new ids: no file holds them yet
+        removes = [] if dt is None or predicate is None else data_files.files_to_remove(dt, ids)
         if dt is None:
             data_files.write_replacement(
-                None, self._path, _SPEC, [frame], ids, what="create", configuration=_TABLE_CONFIG
+                None,
+                self._path,
+                _SPEC,
+                [frame],
+                ids,
+                removes=[],
+                what="create",
+                configuration=_TABLE_CONFIG,
             )
             self._dt = _io.open_table(self._path)
             if self._dt is None:
                 raise StorageError(f"the manifest at {self._path} was not created")
-        elif predicate is None or data_files.files_to_remove(dt, ids) is not None:
-            data_files.write_replacement(dt, self._path, _SPEC, [frame], ids, what="rows")
+        elif removes is not None:
+            data_files.write_replacement(
+                dt, self._path, _SPEC, [frame], ids, removes=removes, what="rows"
+            )
+            _io.refresh(dt, self._path)  # a transaction does not move the table it came from
         else:
             data = _io.to_arrow(frame, _SPEC)
             _io.commit(
