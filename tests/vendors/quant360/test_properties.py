@@ -29,6 +29,44 @@ def test_cst_stamps_match_python_datetime(times):
     assert got == expected
 
 
+def _reference(text: str) -> int | None:
+    """What Python's datetime makes of a Quant360 stamp (None when it is not one)."""
+    if len(text) != 17 or not text.isdigit() or not text.isascii() or text[0] == "0":
+        return None  # years before 1000 are not market data stamps
+    try:
+        local = datetime.datetime.strptime(text[:14], "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+    return int(local.replace(tzinfo=CST).timestamp()) * 1_000_000 + int(text[14:]) * 1000
+
+
+digit_stamps = st.text(alphabet="0123456789", min_size=17, max_size=17)
+near_stamps = st.one_of(
+    digit_stamps,
+    st.text(alphabet="0123456789 +-x", min_size=15, max_size=19),
+    st.builds(
+        lambda y, mo, d, h, mi, s, ms: f"{y:04d}{mo:02d}{d:02d}{h:02d}{mi:02d}{s:02d}{ms:03d}",
+        st.integers(1000, 9999),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.integers(0, 25),
+        st.integers(0, 61),
+        st.integers(0, 61),
+        st.integers(0, 999),
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(near_stamps, min_size=1, max_size=30))
+def test_any_text_converts_like_python_datetime_or_is_null(texts):
+    """Arbitrary digits, out-of-range fields (month 13, Feb 30, hour 24, second 60), signs,
+    blanks and wrong lengths: the arithmetic conversion agrees with ``strptime`` (years from
+    1000 on)."""
+    got = pl.select(cst_to_utc_us(pl.lit(pl.Series(texts, dtype=pl.Utf8)))).to_series()
+    assert got.to_list() == [_reference(t) for t in texts]
+
+
 prices = st.decimals(
     min_value=Decimal("0"), max_value=Decimal("99999999"), places=3, allow_nan=False
 )
