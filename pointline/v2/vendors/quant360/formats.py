@@ -47,6 +47,7 @@ class StreamFormat:
         decimals: output column -> (vendor column, scale), exact decimal text.
         levels: output column -> (vendor column, scale), bracketed level arrays.
         check: a whole-file check on the text frame (e.g. the SSE symbol), or None.
+        check_columns: the vendor columns ``check`` reads.
     """
 
     data_type: str
@@ -58,6 +59,17 @@ class StreamFormat:
     levels: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     allow_extra_columns: bool = False
     check: Callable[[pl.DataFrame, FileContext, int], None] | None = None
+    check_columns: tuple[str, ...] = ()
+
+    def used_columns(self) -> list[str]:
+        """The vendor columns the mapping and the check read, in header order (the others
+        are checked in the header but not kept in memory)."""
+        used = set(self.check_columns)
+        for f in self.fields.values():
+            used.update(f.value.meta.root_names())
+        used.update(source for source, _ in self.decimals.values())
+        used.update(source for source, _ in self.levels.values())
+        return [c for c in self.columns if c in used]
 
     @property
     def label(self) -> str:
@@ -158,13 +170,13 @@ def _checked_header(fmt: StreamFormat, ctx: FileContext) -> None:
 def parse_file(fmt: StreamFormat, ctx: FileContext) -> pl.DataFrame:
     """The whole file as rows of ``fmt.table`` (see :mod:`pointline.v2.vendors.base`)."""
     _checked_header(fmt, ctx)
-    return fmt.map_text(reader.read_text(ctx.path, fmt.columns), ctx, first_seq=1)
+    return fmt.map_text(reader.read_text(ctx.path, fmt.used_columns()), ctx, first_seq=1)
 
 
 def iter_file(fmt: StreamFormat, ctx: FileContext, chunk_rows: int) -> Iterator[pl.DataFrame]:
     """The file as frames of at most ``chunk_rows`` rows; ``file_seq`` continues across them."""
     _checked_header(fmt, ctx)
     next_seq = 1
-    for text in reader.iter_text(ctx.path, fmt.columns, chunk_rows):
+    for text in reader.iter_text(ctx.path, fmt.used_columns(), chunk_rows):
         yield fmt.map_text(text, ctx, first_seq=next_seq)
         next_seq += text.height

@@ -86,6 +86,7 @@ SSE_ORDERS = StreamFormat(
     },
     decimals={"price": ("Price", PRICE_SCALE), "qty": ("Balance", QTY_SCALE)},
     check=check_security_id,
+    check_columns=("SecurityID",),
 )
 """SSE orders: OrderNo is both the channel sequence and the order reference; OrdType A/D
 (adds and cancels share the stream); other codes (missing ones included) become UNKNOWN."""

@@ -58,6 +58,7 @@ SSE_TICKS = StreamFormat(
     },
     decimals={"price": ("TradePrice", PRICE_SCALE), "qty": ("TradeQty", QTY_SCALE)},
     check=check_security_id,
+    check_columns=("SecurityID",),
 )
 """SSE trades: a missing TradeIndex leaves channel_seq null (the pipeline quarantines the row
 as a missing required column / missing SSE sequence field); a TradeBSFlag other than B/S/N is
