@@ -18,6 +18,27 @@ from pointline.v2.vendors.quant360.upstream import (
     import_archives,
 )
 from pointline.v2.vendors.quant360.upstream import importer as importer_module
+from pointline.v2.vendors.quant360.upstream.extract import find_7z
+
+EXTRACTORS = ["py7zr", "7z"]
+HAVE_7Z = find_7z() is not None
+
+
+@pytest.fixture(autouse=True, params=EXTRACTORS)
+def extractor(request, monkeypatch) -> str:
+    """Every test of this module runs with py7zr and with the 7z program (skipped where the
+    program is not installed): ``import_archives`` here extracts with the one given."""
+    if request.param == "7z" and not HAVE_7Z:
+        pytest.skip("no 7-Zip program (7z/7zz/7za) on PATH")
+    real = import_archives
+
+    def with_extractor(*args, **kwargs):
+        kwargs.setdefault("extractor", request.param)
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(globals(), "import_archives", with_extractor)
+    return request.param
+
 
 SZ_ORDERS = "order_new_STK_SZ_20240102.7z"
 SYMBOLS = ["000001", "000002", "300750"]

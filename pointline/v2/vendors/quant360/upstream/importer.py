@@ -37,6 +37,7 @@ from pointline.v2.vendors.quant360.upstream.extract import (
     ArchivePlan,
     extract_members,
     plan_archive,
+    resolve_extractor,
 )
 from pointline.v2.vendors.quant360.upstream.ledger import (
     LEDGER_DIR,
@@ -128,7 +129,9 @@ class _ArchiveImport:
         max_uncompressed_bytes: int,
         workers: int,
         on_published: OnPublished | None,
+        program: str | None = None,
     ):
+        self.program = program
         self.path = path
         self.name = name
         self.sha256 = sha256
@@ -146,7 +149,11 @@ class _ArchiveImport:
                 self.path, self.name, max_uncompressed_bytes=self.max_uncompressed_bytes
             )
             extract_members(
-                self.path, plan, self.staging, max_uncompressed_bytes=self.max_uncompressed_bytes
+                self.path,
+                plan,
+                self.staging,
+                max_uncompressed_bytes=self.max_uncompressed_bytes,
+                program=self.program,
             )
             members = self._publish(plan)
         except ArchiveRejectedError as exc:
@@ -236,6 +243,7 @@ def import_archives(
     max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
     workers: int = DEFAULT_WORKERS,
     on_published: OnPublished | None = None,
+    extractor: str = "auto",
 ) -> ImportReport:
     """Publish every Quant360 archive in ``source_dir`` as per-symbol Bronze files.
 
@@ -251,6 +259,8 @@ def import_archives(
             reason ``too_large`` before anything is extracted.
         workers: members compressed and written in parallel.
         on_published: called after each member's file is in place (progress, tests).
+        extractor: ``"auto"`` (the ``7z`` program when installed, else py7zr), ``"py7zr"`` or
+            ``"7z"``; both give byte-identical Bronze files.
 
     Returns:
         The report: ``files`` (one metadata per published member, including those of archives
@@ -258,7 +268,8 @@ def import_archives(
 
     Raises:
         NotADirectoryError: ``source_dir`` is not a directory.
-        ValueError: ``max_uncompressed_bytes`` or ``workers`` is below 1.
+        ValueError: ``max_uncompressed_bytes`` or ``workers`` is below 1, an unknown
+            ``extractor``, or ``"7z"`` without the program installed.
         OSError: writing to the Bronze root failed (nothing half-written is left behind;
             rerun to finish).
     """
@@ -266,6 +277,7 @@ def import_archives(
         raise ValueError(f"max_uncompressed_bytes must be >= 1, got {max_uncompressed_bytes}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
+    program = resolve_extractor(extractor)
     source_dir, bronze_root = Path(source_dir), Path(bronze_root)
     archives = discover_archives(source_dir)
     ledger_dir = bronze_root / VENDOR / LEDGER_DIR
@@ -281,6 +293,7 @@ def import_archives(
                 max_uncompressed_bytes=max_uncompressed_bytes,
                 workers=workers,
                 on_published=on_published,
+                program=program,
             )
             report.archives.append(outcome)
             report.files.extend(files)
@@ -295,6 +308,7 @@ def _import_or_skip(
     max_uncompressed_bytes: int,
     workers: int,
     on_published: OnPublished | None,
+    program: str | None,
 ) -> tuple[ArchiveOutcome, list[BronzeFileMetadata]]:
     name = parse_archive_name(path.name)
     if name is None:
@@ -339,4 +353,5 @@ def _import_or_skip(
         max_uncompressed_bytes=max_uncompressed_bytes,
         workers=workers,
         on_published=on_published,
+        program=program,
     ).run()
