@@ -19,6 +19,7 @@ Peak RSS is the process's high-water mark (``ru_maxrss``), interpreter, imports 
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import resource
 import sys
@@ -105,6 +106,29 @@ def best_of(repeat: int, prepare: Prepare, *args: Any) -> Measurement:
         result=fastest.result,
         baseline_rss_bytes=max(baselines) if baselines else None,
     )
+
+
+def interleaved(repeat: int, prepares: list[Prepare], *args: Any) -> list[Measurement]:
+    """Like ``best_of`` for each of ``prepares``, but the runs alternate (A, B, A, B, ...) so
+    that load from other processes on a shared machine weighs on every figure alike."""
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    runs: list[list[Measurement]] = [[] for _ in prepares]
+    for _ in range(repeat):
+        for prepare, found in zip(prepares, runs, strict=True):
+            found.append(measure(prepare, *args))
+    combined = []
+    for found in runs:
+        fastest = min(found, key=lambda m: m.seconds)
+        baselines = [m.baseline_rss_bytes for m in found if m.baseline_rss_bytes is not None]
+        combined.append(
+            dataclasses.replace(
+                fastest,
+                peak_rss_bytes=max(m.peak_rss_bytes for m in found),
+                baseline_rss_bytes=max(baselines) if baselines else None,
+            )
+        )
+    return combined
 
 
 def mib(n_bytes: int) -> str:

@@ -7,7 +7,8 @@ Run from the repository root::
     uv run python benchmarks/quant360_ingest.py --profile      # cProfile of one ingest_file
 
 1. Generates (deterministically) a ``rows``-row SZSE ``order_new`` Bronze file in the Bronze
-   layout of a temporary lake, then measures, each run in a fresh process (best of ``repeat``):
+   layout of a temporary lake, then measures, each run in a fresh process (best of ``repeat``,
+   floor and ingest runs alternating):
 
    - the floor: ``pl.read_csv`` of the file plus one ``write_deltalake`` of that frame;
    - ``lake.ingest_file`` of the same file, dim_symbol seeded so that every row resolves
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from _measure import best_of, ingest_summary, measure, mib, print_ratio
+from _measure import best_of, ingest_summary, interleaved, measure, mib, print_ratio
 
 from pointline.v2 import Lake
 from pointline.v2.vendors.quant360 import samples
@@ -88,7 +89,7 @@ def write_order_file(lake_root: Path, rows: int) -> Path:
 # Every run gets its own scratch directory under ``workdir`` (runs must not share a table).
 
 
-def prepare_floor(path: str, workdir: str) -> Callable[[], int]:
+def prepare_floor(path: str, workdir: str, _template: str = "") -> Callable[[], int]:
     """Read the file with Polars (types inferred) and write the frame as one Delta table."""
     from deltalake import write_deltalake
 
@@ -181,11 +182,12 @@ def bench_file(workdir: Path, rows: int, repeat: int) -> None:
         f"best of {repeat}, each run in a fresh process",
         flush=True,
     )
-    floor = best_of(repeat, prepare_floor, str(path), str(workdir))
+    template = measure(prepare_template, str(workdir)).result
+    floor, ingest = interleaved(
+        repeat, [prepare_floor, prepare_ingest], str(path), str(workdir), template
+    )
     if floor.result != rows:
         raise SystemExit(f"the floor read {floor.result} rows, expected {rows}")
-    template = measure(prepare_template, str(workdir)).result
-    ingest = best_of(repeat, prepare_ingest, str(path), str(workdir), template)
     _check_ingest(ingest.result, rows)
     silver = best_of(repeat, prepare_silver_write, str(path), str(workdir))
     if silver.result != rows:

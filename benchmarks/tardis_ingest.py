@@ -13,9 +13,9 @@ process (best time of ``repeat``, floor and ingest runs alternating; see
 - the floor: ``pl.read_csv`` of the file (types inferred) plus one ``write_deltalake`` of that
   frame to a new, unpartitioned table;
 - ``lake.ingest_file`` of the same file into a fresh lake whose dim_symbol is seeded so that
-  every row resolves (seeded in another process and copied: the measured process only
-  imports and opens ``Lake(root)`` before the call) (manifest, hashing, parsing, exact decimals, PIT lookup, partitioned
-  write, manifest update: the whole call).
+  every row resolves (manifest, hashing, parsing, exact decimals, PIT lookup, partitioned
+  write, manifest update: the whole call). The lake is seeded in another process and copied:
+  the measured process only imports and opens ``Lake(root)`` before the call.
 
 Targets: ingest time <= 1.3x the floor's, ingest peak RSS <= 1.2x the floor's. Peak RSS is the
 process's high-water mark, interpreter and imports included (as a user's process pays it).
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import os
 import pstats
 import resource
@@ -35,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-from _measure import Measurement, ingest_summary, measure, mib
+from _measure import Measurement, ingest_summary, interleaved, measure, mib
 
 from pointline.v2 import Lake
 from pointline.v2.vendors.tardis import vendor_file_name
@@ -107,31 +106,6 @@ def prepare_ingest(path: str, workdir: str, template: str) -> Callable[[], dict[
         return ingest_summary(lake.ingest_file(path))
 
     return run
-
-
-def interleaved(
-    repeat: int, prepares: list[Callable[..., Callable[[], object]]], *args: str
-) -> list[Measurement]:
-    """Like ``best_of`` for each of ``prepares``, but the runs alternate (A, B, A, B, ...) so
-    that load from other processes on a shared machine weighs on every figure alike."""
-    if repeat < 1:
-        raise ValueError(f"repeat must be >= 1, got {repeat}")
-    runs: list[list[Measurement]] = [[] for _ in prepares]
-    for _ in range(repeat):
-        for prepare, found in zip(prepares, runs, strict=True):
-            found.append(measure(prepare, *args))
-    combined = []
-    for found in runs:
-        fastest = min(found, key=lambda m: m.seconds)
-        baselines = [m.baseline_rss_bytes for m in found if m.baseline_rss_bytes is not None]
-        combined.append(
-            dataclasses.replace(
-                fastest,
-                peak_rss_bytes=max(m.peak_rss_bytes for m in found),
-                baseline_rss_bytes=max(baselines) if baselines else None,
-            )
-        )
-    return combined
 
 
 # -- reporting --------------------------------------------------------------------------------
