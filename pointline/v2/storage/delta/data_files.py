@@ -154,13 +154,14 @@ class DataFiles:
     Args:
         table_path: the table's directory.
         spec: the table spec (its partition columns are left out of the files).
-        flush_bytes: in-memory size at which a partition's gathered rows are written.
+        flush_bytes: in-memory size at which a partition's gathered rows are written
+            (default :data:`FLUSH_BYTES`).
     """
 
-    def __init__(self, table_path: Path, spec: TableSpec, *, flush_bytes: int = FLUSH_BYTES):
+    def __init__(self, table_path: Path, spec: TableSpec, *, flush_bytes: int | None = None):
         self.table_path = table_path
         self.spec = spec
-        self.flush_bytes = flush_bytes
+        self.flush_bytes = FLUSH_BYTES if flush_bytes is None else flush_bytes
         self.adds: list[AddAction] = []
         self._written: list[Path] = []
         self._pending: dict[tuple[tuple[str, str], ...], list[pl.DataFrame]] = {}
