@@ -337,7 +337,7 @@ def locked(lock: filelock.FileLock, table_path: Path) -> Iterator[None]:
 # Writers therefore checkpoint every LOG_TRIM_EVERY commits and delete the log before the
 # checkpoint. Time travel reaches back to the latest checkpoint; data files of older versions
 # stay until a vacuum (7 days by default), so readers holding an older snapshot keep working.
-LOG_TRIM_EVERY = 50
+LOG_TRIM_EVERY = 16
 TRIMMED_LOG_CONFIG = {"delta.logRetentionDuration": "interval 0 seconds"}
 
 

@@ -82,8 +82,9 @@ class DeltaManifestStore:
 
     Args:
         table_path: the table directory, e.g. ``<lake>/silver/ingest_manifest``.
-        compact_every: compact small files and checkpoint when the table version is a
-            multiple of this.
+        compact_every: compact small files (and vacuum) when the table version is a multiple
+            of this; the log is checkpointed and trimmed every ``_io.LOG_TRIM_EVERY`` versions
+            as well, because every commit and refresh replays the log since the checkpoint.
         vacuum_retention_hours: with each compaction, delete data files replaced more than
             this many hours ago (``None``: never). Readers of an older snapshot still being
             read after that long would miss files, so keep it well above 0.
@@ -93,7 +94,7 @@ class DeltaManifestStore:
         self,
         table_path: str | Path,
         *,
-        compact_every: int = 50,
+        compact_every: int = 100,
         vacuum_retention_hours: int | None = DEFAULT_VACUUM_RETENTION_HOURS,
     ) -> None:
         if compact_every < 1:
@@ -293,7 +294,11 @@ class DeltaManifestStore:
             data_files.write_replacement(
                 dt, self._path, _SPEC, [frame], ids, removes=removes, what="rows"
             )
-            _io.refresh(dt, self._path)  # a transaction does not move the table it came from
+            # A transaction does not move the DeltaTable it came from. When the cache was
+            # current, the commit is assumed to be the next version: the next _refresh()
+            # (which every read and write starts with) reloads if the table says otherwise.
+            if before is None:
+                _io.refresh(dt, self._path)
         else:
             data = _io.to_arrow(frame, _SPEC)
             _io.commit(
@@ -304,19 +309,23 @@ class DeltaManifestStore:
             )
         if self._dt is None:  # pragma: no cover - set above
             raise StorageError(f"the manifest at {self._path} is not open")
-        version = _io.version_of(self._dt, self._path)
         expected = 0 if before is None else before + 1
+        version = max(_io.version_of(self._dt, self._path), expected)
         for row in rows:
             self._by_identity[row_identity(row)] = row
             self._by_id[row["file_id"]] = row
             self._max_id = max(self._max_id, row["file_id"])
         # Another writer slipped in (outside our lock): the next refresh reloads everything.
         self._version = version if version == expected else None
-        if version % self._compact_every == 0 and version > 0:
-            self._maintain()
+        if version > 0 and (
+            version % self._compact_every == 0 or version % _io.LOG_TRIM_EVERY == 0
+        ):
+            self._refresh()  # maintenance needs the table object at its latest version
+            self._maintain(compact=version % self._compact_every == 0)
 
-    def _maintain(self) -> None:
-        """Compact small files, checkpoint, drop the log before it, vacuum replaced files.
+    def _maintain(self, *, compact: bool = True) -> None:
+        """Compact small files (when ``compact``), checkpoint, drop the log before it, vacuum
+        replaced files (when ``compact``).
 
         None of these change rows: the cache stays valid when each step moved the version by
         no more than the commits it makes (otherwise another writer slipped in: reload).
@@ -332,13 +341,14 @@ class DeltaManifestStore:
             _io.commit(action, path=self._path, what=what, attempts=1)
             valid = valid and _io.version_of(dt, self._path) - before <= commits
 
-        step(lambda: dt.optimize.compact(), "compact the manifest")
+        if compact:
+            step(lambda: dt.optimize.compact(), "compact the manifest")
         config = dt.metadata().configuration
         if any(config.get(key) != value for key, value in _TABLE_CONFIG.items()):
             step(lambda: dt.alter.set_table_properties(_TABLE_CONFIG), "configure the manifest")
         step(dt.create_checkpoint, "checkpoint the manifest")
         step(dt.cleanup_metadata, "clean the manifest log")
-        if self._vacuum_hours is not None:
+        if compact and self._vacuum_hours is not None:
             hours = self._vacuum_hours
             step(
                 lambda: dt.vacuum(
