@@ -16,13 +16,17 @@ Validation
     pruned by their file_id statistics, so the cost follows the file's rows, not the table.
 
 ``replace_file`` (atomic per Bronze file)
-    All rows of one file_id are replaced in ONE Delta commit (``overwrite`` with
-    ``predicate="file_id = N"``). The data may be one frame or an iterable of frames; frames
-    are validated and streamed to the writer through a ``pyarrow.RecordBatchReader``, so
-    memory is bounded by one frame. Rows repeating a (file_id, file_seq) within one frame
-    are dropped; frames of one file are expected to carry disjoint file_seq (a parser numbers
-    rows by position). No data (or only empty frames) deletes the file's rows, and creates
-    no table. If anything fails, a later frame's validation included, nothing is committed.
+    All rows of one file_id are replaced in ONE Delta commit. The data may be one frame or an
+    iterable of frames; frames are validated one at a time and written by Polars as Parquet
+    files (gathered per partition up to ``data_files.FLUSH_BYTES``), so memory is bounded by
+    that, not by the file. The commit adds them and removes the data files holding only this
+    file's old rows (:mod:`~pointline.v2.storage.delta.data_files`); when old rows share a
+    data file with other files' rows, delta-rs' ``overwrite`` with ``predicate="file_id = N"``
+    rewrites it instead. Rows repeating a (file_id, file_seq) within one frame are dropped;
+    frames of one file are expected to carry disjoint file_seq (a parser numbers rows by
+    position). No data (or only empty frames) deletes the file's rows, and creates no table.
+    If anything fails, a later frame's validation included, nothing is committed and the
+    files written are deleted.
 
 Cost
     ``replace_file(s)`` keeps one ``DeltaTable`` per table and refreshes it with
@@ -34,8 +38,9 @@ Cost
 Concurrency
     Writers of one table on one machine are serialised by a file lock
     (``<parent>/_locks/<table>.lock``); Delta commit conflicts (``CommitFailedError``) are
-    retried with a small backoff, except for a stream that cannot be replayed (an iterator
-    of frames) where the conflict is reported as a StorageError.
+    retried with a small backoff (the files are written once; only the commit is redone),
+    except on the rewrite path for a stream that cannot be replayed (an iterator of frames),
+    where the conflict is reported as a StorageError.
 
 Errors
     deltalake/pyarrow failures become :class:`~pointline.errors.StorageError`; a table that
