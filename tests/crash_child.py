@@ -7,7 +7,9 @@ A BRONZE_PATH that is a directory (or a ``batch_*`` pause) goes through ``Lake.i
 
 PAUSE_AT names the adapter call before which the child writes MARKER and sleeps (so the parent
 kills it there): ``replace_events`` (before the event commit), ``replace_quarantine`` (events
-committed, log not), ``update_status`` (both committed, status still pending), or ``none``.
+committed, log not), ``update_status`` (both committed, status still pending), or ``none``;
+``events_files_written``: inside the event store, the new data files are on disk but their
+commit has not been made.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ import time
 from pathlib import Path
 
 from pointline.v2 import Lake
-from pointline.v2.storage.delta import DeltaEventStore, DeltaManifestStore, DeltaQuarantineStore
+from pointline.v2.storage.delta import (
+    DeltaEventStore,
+    DeltaManifestStore,
+    DeltaQuarantineStore,
+    data_files,
+)
 from pointline.v2.vendors.registry import register_vendor
 
 from .lake_vendor import MiniVendor
@@ -45,10 +52,24 @@ def _pause_before(cls: type, method: str, marker: Path) -> None:
     setattr(cls, method, paused)
 
 
+def _pause_before_event_commit(marker: Path) -> None:
+    original = data_files.commit
+
+    def paused(dt, table_path, *args, **kwargs):
+        if Path(table_path).name == "trades":
+            marker.write_text("paused")
+            time.sleep(600)
+        return original(dt, table_path, *args, **kwargs)
+
+    data_files.commit = paused
+
+
 def main() -> None:
     root, bronze, pause_at, marker = sys.argv[1:5]
     register_vendor(MiniVendor())
-    if pause_at != "none":
+    if pause_at.removeprefix("chunked_") == "events_files_written":
+        _pause_before_event_commit(Path(marker))
+    elif pause_at != "none":
         cls, method = PAUSES[pause_at.removeprefix("chunked_")]
         _pause_before(cls, method, Path(marker))
     chunked = pause_at.startswith("chunked_")

@@ -51,9 +51,11 @@ def kill_child_at(lake_root: Path, bronze: Path, pause_at: str, tmp_path: Path) 
     "pause_at",
     [
         "replace_events",
+        "events_files_written",
         "replace_quarantine",
         "update_status",
         "chunked_replace_events",
+        "chunked_events_files_written",
         "chunked_update_status",
     ],
 )
