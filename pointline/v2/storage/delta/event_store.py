@@ -211,7 +211,12 @@ class DeltaEventStore:
             dt = self._tables.get(path)
             predicate = _file_predicate(ids)
             if first is None:
-                if dt is not None:
+                removes = None if dt is None else data_files.files_to_remove(dt, ids)
+                if removes:  # files holding only these ids: one commit removes them
+                    data_files.write_replacement(
+                        dt, path, spec, [], ids, removes=removes, what=what
+                    )
+                elif removes is None and dt is not None:  # mixed files: delta-rs rewrites them
                     _io.commit(
                         lambda: dt.delete(predicate),
                         path=path,

@@ -24,7 +24,7 @@ import polars as pl
 from deltalake import write_deltalake
 
 from pointline.schemas.control import VALIDATION_LOG
-from pointline.v2.storage.delta import _io
+from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.delta.layout import VALIDATION_LOG_TABLE
 from pointline.v2.storage.validation_log_rows import DEDUPE_KEY, build_validation_log_rows
 
@@ -135,44 +135,46 @@ class DeltaQuarantineStore:
             else (f"file_id IN ({', '.join(str(i) for i in ids)})")
         )
         what = f"file_id {ids[0]}" if len(ids) == 1 else f"{len(ids)} files"
+        frames = [rows] if rows.height else []
         with _io.locked(self._lock, self._path):
             dt = self._tables.get(self._path)
             if dt is None:
                 if rows.height:
-                    data = _io.to_arrow(rows, _SPEC)
-                    _io.commit(
-                        lambda: write_deltalake(
-                            str(self._path),
-                            data,
-                            mode="append",
-                            writer_properties=_io.WRITER_PROPERTIES,
-                        ),
-                        path=self._path,
-                        what="create validation_log",
+                    data_files.write_replacement(
+                        None, self._path, _SPEC, frames, ids, removes=[], what="create"
                     )
                 return
-            data = _io.to_arrow(rows, _SPEC)
+            removes = data_files.files_to_remove(dt, ids)
+            if removes is not None:
+                if not frames and not removes:
+                    return  # nothing of these files is logged: nothing to replace
+                data_files.write_replacement(
+                    dt, self._path, _SPEC, frames, ids, removes=removes, what=what
+                )
+            else:  # some log file mixes these ids with others: delta-rs rewrites it
+                data = _io.to_arrow(rows, _SPEC)
 
-            def replace() -> None:
-                if data.num_rows == 0:
-                    dt.delete(predicate)
-                else:
-                    write_deltalake(
-                        dt,
-                        data,
-                        mode="overwrite",
-                        predicate=predicate,
-                        writer_properties=_io.WRITER_PROPERTIES,
-                    )
+                def replace() -> None:
+                    if data.num_rows == 0:
+                        dt.delete(predicate)
+                    else:
+                        write_deltalake(
+                            dt,
+                            data,
+                            mode="overwrite",
+                            predicate=predicate,
+                            writer_properties=_io.WRITER_PROPERTIES,
+                        )
 
-            _io.commit(
-                replace,
-                path=self._path,
-                what=f"replace {what} in validation_log",
-                before_retry=lambda: _io.refresh(dt, self._path),
-            )
+                _io.commit(
+                    replace,
+                    path=self._path,
+                    what=f"replace {what} in validation_log",
+                    before_retry=lambda: _io.refresh(dt, self._path),
+                )
             self._commits += 1
             if self._commits % _io.LOG_TRIM_EVERY == 0:  # see _io.trim_log
+                _io.refresh(dt, self._path)
                 _io.trim_log(dt, self._path, "validation_log")
 
     def read(self, file_id: int | None = None) -> pl.DataFrame:
