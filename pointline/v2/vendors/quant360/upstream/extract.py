@@ -11,7 +11,8 @@ Extraction is done by py7zr or, when asked (``extractor="7z"``) or by default wh
 installed (``"auto"``), by the ``7z`` program, which decompresses several times faster. The
 listing is always read and vetted by py7zr, so both extract the same vetted members; the
 program runs with a file-size limit of the largest member (POSIX), so an archive whose data
-is longer than its listing says stops there (``too_large``) instead of filling the disk.
+is longer than its listing says stops there (``too_large``) instead of filling the disk, and
+(Linux) dies with the importing process.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import shutil
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import zlib
 from collections.abc import Callable
@@ -253,13 +255,19 @@ def _extract_with_py7zr(
         ) from exc
 
 
-def _file_size_limit(limit: int) -> Callable[[], None]:
-    """A ``preexec_fn``: no file the child writes may grow past ``limit`` bytes."""
+def _child_limits(limit: int) -> Callable[[], None]:
+    """A ``preexec_fn``: no file the child writes may grow past ``limit`` bytes, and (Linux)
+    the child is killed when this process dies, so a killed import leaves no 7z running."""
 
     def apply() -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
     return apply
 
@@ -288,7 +296,7 @@ def _extract_with_program(program: str, path: Path, plan: ArchivePlan, staging: 
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 check=False,
-                preexec_fn=_file_size_limit(largest) if os.name == "posix" else None,
+                preexec_fn=_child_limits(largest) if os.name == "posix" else None,
             )
         except OSError as exc:
             raise ArchiveRejectedError(

@@ -4,18 +4,20 @@ Per archive, in name order: parse its name (``<type>_<market>_<SH|SZ>_<YYYYMMDD>
 it, and look it up in the ledger by (name, sha256). A ``success`` record whose files are still
 on disk unchanged means "skip": its files are reported again without extracting. Otherwise
 the archive is imported from scratch: listing vetted, every symbol CSV extracted into
-``<bronze_root>/quant360/_staging/<archive>/``, checked, and only then published one gzip file
-at a time (atomic rename); the ``success`` record is written last. A rejected archive gets a
-``failed`` record and publishes nothing; the next archive goes on. A run killed at any point
-leaves whole files only and no ``success`` record, so the next run redoes that archive and
-republishes byte-identical files.
+``<bronze_root>/quant360/_staging/<archive>/attempt-<id>/``, checked, and only then
+published one gzip file at a time (atomic rename); the ``success`` record is written last.
+A rejected archive gets a ``failed`` record and publishes nothing; the next archive goes
+on. A run killed at any point leaves whole files only and no ``success`` record, so the
+next run redoes that archive and republishes byte-identical files.
 
 One import runs at a time per Bronze root (a file lock under ``_ledger``).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -140,10 +142,13 @@ class _ArchiveImport:
         self.max_uncompressed_bytes = max_uncompressed_bytes
         self.workers = workers
         self.on_published = on_published
-        self.staging = bronze_root / VENDOR / STAGING_DIR / name.name
+        self.staging_root = bronze_root / VENDOR / STAGING_DIR / name.name
+        # one directory per attempt: a 7z process left running by a killed earlier attempt
+        # can never write into the files this attempt checks and publishes
+        self.staging = self.staging_root / f"attempt-{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
     def run(self) -> tuple[ArchiveOutcome, list[BronzeFileMetadata]]:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self.staging_root, ignore_errors=True)
         try:
             plan = plan_archive(
                 self.path, self.name, max_uncompressed_bytes=self.max_uncompressed_bytes
@@ -177,7 +182,7 @@ class _ArchiveImport:
             )
             return outcome, []
         finally:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            shutil.rmtree(self.staging_root, ignore_errors=True)
         self.ledger.put(
             LedgerRecord(
                 archive=self.name.name,
