@@ -1,11 +1,12 @@
-"""Event rows as Parquet data files written by Polars and committed to Delta in one transaction.
+"""Rows as Parquet data files written by Polars and committed to Delta in one transaction.
 
-Why: delta-rs' writer took 0.44 s to write 1M ``trades`` rows into their partition, Polars'
-``write_parquet`` 0.11 s for the same rows (both Snappy). So :class:`DataFiles` writes one
-Parquet file per partition of each frame (partition columns left out, as Delta stores them in
-the log), and :func:`commit` records them — together with the removal of the files they
-replace — as ONE Delta commit. Until that commit the files are invisible (nothing references
-them); a crash leaves only unreferenced files, which a vacuum deletes.
+Used for the event tables, the manifest and validation_log. Why: delta-rs' writer took 0.44 s
+to write 1M ``trades`` rows into their partition, Polars' ``write_parquet`` 0.11 s for the same
+rows (both Snappy). So :class:`DataFiles` writes one Parquet file per partition of each frame
+(partition columns left out, as Delta stores them in the log), and :func:`commit` records them
+— together with the removal of the files they replace — as ONE Delta commit. Until that commit
+the files are invisible (nothing references them); a crash leaves only unreferenced files,
+which a vacuum deletes.
 
 The add actions carry exact statistics computed from the rows themselves (``numRecords``,
 ``nullCount``, ``minValues``/``maxValues`` of integer, date, boolean and short string columns),
