@@ -18,7 +18,7 @@ from pointline.schemas.registry import get_table_spec
 from pointline.v2.fixed_point import REJECT_COLUMNS, convert_decimal_columns, fast_decimal
 from pointline.v2.vendors.quant360 import reader
 from pointline.v2.vendors.quant360.fields import Field, select_with_rejects
-from pointline.v2.vendors.quant360.levels import convert_level_columns
+from pointline.v2.vendors.quant360.levels import convert_level_columns, fast_levels
 
 PIPELINE_DERIVED: tuple[str, ...] = ("trading_date", "symbol_id", "file_id")
 _SUSPECT = "__suspect"
@@ -92,7 +92,7 @@ class StreamFormat:
         """
         if self.check is not None:
             self.check(text, ctx, first_seq)
-        fast = None if self.levels else self._map_fast(text, ctx, first_seq=first_seq)
+        fast = self._map_fast(text, ctx, first_seq=first_seq)
         return fast if fast is not None else self._map_exactly(text, ctx, first_seq=first_seq)
 
     def _constants(self, ctx: FileContext, first_seq: int) -> list[pl.Expr]:
@@ -116,6 +116,10 @@ class StreamFormat:
         decimals = {}
         for name, (source, scale) in self.decimals.items():
             values, slow = fast_decimal(pl.col(source), scale)
+            decimals[name] = values
+            suspect.append(slow)
+        for name, (source, scale) in self.levels.items():
+            values, slow = fast_levels(pl.col(source), scale)
             decimals[name] = values
             suspect.append(slow)
         dtypes = get_table_spec(self.table).to_polars()

@@ -19,6 +19,7 @@ from pointline.v2.fixed_point import (
     REJECT_REASON,
     REJECT_VALUE,
     convert_series,
+    fast_decimal,
 )
 
 
@@ -65,6 +66,19 @@ def _values(converted: pl.Expr) -> pl.Expr:
 def _status(converted: pl.Expr, text: pl.Expr) -> pl.Expr:
     first = converted.list.eval(pl.element().struct.field("reason")).list.drop_nulls().list.first()
     return pl.when(_not_bracketed(text)).then(pl.lit(REASON_INVALID_DECIMAL)).otherwise(first)
+
+
+def fast_levels(text: pl.Expr, scale: int) -> tuple[pl.Expr, pl.Expr]:
+    """``(values, suspect)`` expressions: the fast conversion of bracket text (every element
+    through :func:`~pointline.v2.fixed_point.fast_decimal` in one ``list.eval``) and, per cell,
+    whether it may be wrong or rejected (not bracketed, an empty element, an element the fast
+    decimal path may get wrong). Where ``suspect`` is true nowhere, ``values`` equals
+    :func:`levels_to_fixed`; otherwise convert with :func:`convert_level_columns`."""
+    elements = _elements(text)
+    values, slow = fast_decimal(pl.element(), scale)
+    empty = pl.element().is_null() | (pl.element().str.strip_chars() == "")
+    suspect = _not_bracketed(text) | elements.list.eval(slow | empty).list.any()
+    return elements.list.eval(values), suspect
 
 
 def levels_to_fixed(text: pl.Expr, *, scale: int) -> pl.Expr:
