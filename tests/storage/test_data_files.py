@@ -143,6 +143,7 @@ def test_files_mixing_ids_are_rewritten_by_delta_rs(store: DeltaEventStore) -> N
     path = store.table_path("trades")
     store.replace_files("trades", [1, 2, 3], [trades_frame(i, [1, 2]) for i in (1, 2, 3)])
     assert len(_adds(path)) == 1  # one file for the batch's one partition
+    assert DeltaTable(str(path)).history()[0][data_files.REPLACED_KEY] == "1-3"
     assert data_files.files_to_remove(DeltaTable(str(path)), [2]) is None
     assert data_files.files_to_remove(DeltaTable(str(path)), [9]) == []
     store.replace_file("trades", 2, trades_frame(2, [1], price=0))

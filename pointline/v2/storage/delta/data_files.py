@@ -52,7 +52,7 @@ T = TypeVar("T")
 
 COMPRESSION = "snappy"
 REPLACED_KEY = "pointline.replaced_file_ids"
-"""commitInfo key of a replacement commit: the file ids it replaced, comma-separated."""
+"""commitInfo key of a replacement commit: the file ids it replaced (``"1-4,9"``)."""
 FLUSH_BYTES = 64 * 1024 * 1024
 """Rows gathered per partition before they are written as one data file (in-memory size)."""
 STRING_STATS_MAX_CHARS = 64
@@ -286,7 +286,12 @@ def write_replacement(
 
         def attempt() -> None:
             # the first attempt uses the caller's removes; a retry (the table moved) looks again
-            found = known.pop() if known else None if dt is None else files_to_remove(dt, file_ids)
+            if known:
+                found = known.pop()
+            elif dt is None:
+                raise StorageError(f"{label}: another writer created the table meanwhile; retry")
+            else:
+                found = files_to_remove(dt, file_ids)
             if found is None:
                 raise StorageError(
                     f"{label}: another writer rewrote the files of these ids meanwhile; "
@@ -356,5 +361,12 @@ def commit(
 
 
 def _id_text(file_ids: Sequence[int]) -> str:
+    """``"3"``, ``"1-4,9"``: the ids, runs of consecutive ids as ranges (a batch is one run)."""
     ids = sorted({int(i) for i in file_ids})
-    return ",".join(str(i) for i in ids)
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
