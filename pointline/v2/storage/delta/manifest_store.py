@@ -16,13 +16,14 @@ Cost that stays flat as the manifest grows
     with the Delta version it reflects, and one ``DeltaTable`` whose snapshot it advances with
     ``update_incremental()`` (only the new commits are replayed). The cache is reloaded only
     when the table moved past the version this instance wrote, i.e. another process wrote.
-    A resolve is one small append commit; a status update is one
-    ``overwrite``-with-``predicate="file_id = N"`` commit of the one new row (delta-rs prunes
-    data files by their file_id stats, so only that row's file is rewritten), which keeps
-    exactly one row per identity in every version. Every ``compact_every`` table versions
-    the small files are compacted, a checkpoint is written, the log before it is deleted and
-    data files replaced over an hour ago are vacuumed, so the file count, the log replay and
-    the disk use stay bounded (``benchmarks/manifest_scale.py`` measures it).
+    A resolve is one small append commit; a status update is one commit that adds a
+    Parquet file holding the new row and removes the file holding the old one
+    (:mod:`~pointline.v2.storage.delta.data_files`; a row inside a compacted file is replaced
+    by delta-rs' ``overwrite`` with ``predicate="file_id = N"``), which keeps exactly one row
+    per identity in every version. Every ``_io.LOG_TRIM_EVERY`` versions a checkpoint is
+    written and the log before it deleted; every ``compact_every`` versions the small files
+    are also compacted and data files replaced over an hour ago vacuumed, so the file count,
+    the log replay and the disk use stay bounded (``benchmarks/manifest_scale.py`` measures it).
 """
 
 from __future__ import annotations
