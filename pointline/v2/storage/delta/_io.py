@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -119,7 +120,8 @@ class TableCache:
         dt = self._tables.get(path)
         if dt is not None and table_exists(path):
             try:
-                dt.update_incremental()
+                if has_moved(dt, path):
+                    dt.update_incremental()
                 return dt
             except LIBRARY_ERRORS:
                 pass  # reopen below: that raises TableCorruptError if the log is damaged
@@ -131,9 +133,32 @@ class TableCache:
         return dt
 
 
+def has_moved(dt: DeltaTable, path: Path) -> bool:
+    """Whether the table at ``path`` may have a version newer than ``dt``'s.
+
+    A cheap check (one ``stat``, one small read) that saves a log listing and replay when
+    nothing was committed: every new version N+1 writes ``N+1.json``, and that file is gone
+    only when the log was trimmed behind a newer checkpoint, which ``_last_checkpoint`` names.
+    Anything unexpected answers True (the caller then asks delta-rs).
+    """
+    try:
+        version = dt.version()
+        log = path / "_delta_log"
+        if (log / f"{version + 1:020d}.json").exists():
+            return True
+        last = json.loads((log / "_last_checkpoint").read_text())
+        return int(last["version"]) > version
+    except FileNotFoundError:
+        return False  # no checkpoint at all: no newer commit either (checked above)
+    except (OSError, ValueError, KeyError, TypeError, *LIBRARY_ERRORS):
+        return True
+
+
 def refresh(dt: DeltaTable, path: Path) -> None:
     """Bring ``dt`` to the latest version by replaying only the newer commits."""
     try:
+        if not has_moved(dt, path):
+            return
         dt.update_incremental()
     except LIBRARY_ERRORS as exc:
         raise TableCorruptError(f"table at {path} cannot be refreshed: {describe(exc)}") from exc
