@@ -30,10 +30,11 @@ Validation
 
 Cost
     ``replace_file(s)`` keeps one ``DeltaTable`` per table and refreshes it with
-    ``update_incremental`` (only new commits are replayed), so a writer's cost per commit stays
-    flat; every ``_io.LOG_TRIM_EVERY`` commits the table is checkpointed and its log before the
-    checkpoint deleted (time travel reaches back to the latest checkpoint). (A log damaged in a
-    version this store already read is noticed by the next reader, not by this writer.)
+    ``update_incremental`` (only new commits are replayed; skipped when ``_io.has_moved``
+    finds no newer commit), so a writer's cost per commit stays flat; every
+    ``_io.LOG_TRIM_EVERY`` commits the table is checkpointed and its log before the
+    checkpoint deleted (time travel reaches back to the latest checkpoint). (A log damaged in
+    a version this store already read is noticed by the next reader, not by this writer.)
 
 Concurrency
     Writers of one table on one machine are serialised by a file lock
