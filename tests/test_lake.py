@@ -203,3 +203,32 @@ def test_batches_write_one_file_per_partition(tmp_path):
     partitions = list((lake.root / "silver" / "trades").glob("exchange=*/trading_date=*"))
     assert len(partitions) == 1
     assert len(list(partitions[0].glob("*.parquet"))) == 1
+
+
+def test_force_after_a_batch_and_a_compaction_replaces_only_that_file(tmp_path):
+    """The batch writes one data file (and one log file) for several Bronze files, and a
+    compaction folds single-file ingests together: a forced re-ingest of one of them must
+    rewrite those shared files, keeping every other file's rows and log rows exactly."""
+    lake = Lake(tmp_path / "lake")
+    lake.upsert_symbols(snapshot("BTCUSDT", "ETHUSDT"), T0 - DAY)
+    paths = []
+    for i in range(3):
+        rows = [(T0 + i, "buy", 10 + i, 1), (T0 + i + 1, "bogus", 1, 1)]  # one bad row each
+        paths.append(write_mini_trades(lake.root, rows=rows, name=f"b{i}"))
+    assert [r.status for r in lake.ingest(lake.root / "bronze")] == ["success"] * 3
+    late = write_mini_trades(lake.root, symbol="ETHUSDT", rows=good_rows(2), name="late")
+    assert lake.ingest_file(late).status == "success"
+    lake.compact()
+    before = lake.scan("trades").collect().sort("file_id", "file_seq")
+    log_before = lake.quarantine().sort("file_id", "file_seq")
+
+    for path in (paths[1], late):
+        result = lake.ingest_file(path, force=True)
+        assert (result.status, result.skipped) == ("success", False)
+    after = lake.scan("trades").collect().sort("file_id", "file_seq")
+    assert after.drop("symbol_id").equals(before.drop("symbol_id"))
+    assert not after.select("file_id", "file_seq").is_duplicated().any()
+    log_after = lake.quarantine().sort("file_id", "file_seq")
+    keep = ["file_id", "file_seq", "rule_name"]
+    assert log_after.select(keep).equals(log_before.select(keep))
+    assert lake.manifest()["status"].to_list() == ["success"] * 4
