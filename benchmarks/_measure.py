@@ -22,10 +22,13 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import resource
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 Prepare = Callable[..., Callable[[], Any]]
@@ -165,6 +168,32 @@ def print_ratio(
     line += f", RSS {m.peak_rss_bytes / floor.peak_rss_bytes:4.2f}x"
     print(line, flush=True)
     return ratio
+
+
+def prepare_floor(path: str, workdir: str, _template: str = "") -> Callable[[], int]:
+    """The floor of the ingest benchmarks: ``pl.read_csv`` of the file (types inferred) plus
+    one ``write_deltalake`` of that frame to a new table (``_template`` is ignored, so that
+    it takes the same arguments as the ingest it is interleaved with)."""
+    import polars as pl
+    from deltalake import write_deltalake
+
+    table = Path(tempfile.mkdtemp(prefix="floor-", dir=workdir)) / "table"
+
+    def run() -> int:
+        frame = pl.read_csv(path)
+        write_deltalake(str(table), frame)
+        return frame.height
+
+    return run
+
+
+def copy_of_lake(template: str, workdir: str) -> Path:
+    """A fresh copy of the lake at ``template`` under ``workdir``: the benchmarks seed their
+    lake once in another process, as a user's lake was made before the process that ingests
+    into it, so the measured process starts from imports and ``Lake(root)``."""
+    root = Path(tempfile.mkdtemp(prefix="lake-", dir=workdir)) / "lake"
+    shutil.copytree(template, root)
+    return root
 
 
 def ingest_summary(result: Any) -> dict[str, Any]:

@@ -37,7 +37,16 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from _measure import best_of, ingest_summary, interleaved, measure, mib, print_ratio
+from _measure import (
+    best_of,
+    copy_of_lake,
+    ingest_summary,
+    interleaved,
+    measure,
+    mib,
+    prepare_floor,
+    print_ratio,
+)
 
 from pointline.v2 import Lake
 from pointline.v2.vendors.quant360 import samples
@@ -89,20 +98,6 @@ def write_order_file(lake_root: Path, rows: int) -> Path:
 # Every run gets its own scratch directory under ``workdir`` (runs must not share a table).
 
 
-def prepare_floor(path: str, workdir: str, _template: str = "") -> Callable[[], int]:
-    """Read the file with Polars (types inferred) and write the frame as one Delta table."""
-    from deltalake import write_deltalake
-
-    table = Path(tempfile.mkdtemp(prefix="floor-", dir=workdir)) / "table"
-
-    def run() -> int:
-        frame = pl.read_csv(path)
-        write_deltalake(str(table), frame)
-        return frame.height
-
-    return run
-
-
 def prepare_template(workdir: str) -> Callable[[], str]:
     """Seeding the template lake is the call (run in a process of its own)."""
     return lambda: str(_seeded_lake(Path(workdir) / "template-lake", [SYMBOL]).root)
@@ -112,9 +107,7 @@ def prepare_ingest(path: str, workdir: str, template: str) -> Callable[[], dict[
     """A fresh copy of the seeded template lake with the file at its Bronze place, opened (not
     timed). The lake is seeded in another process, as a user's lake was made before the
     process that ingests into it: this process starts from imports and ``Lake(root)``."""
-    root = Path(tempfile.mkdtemp(prefix="lake-", dir=workdir)) / "lake"
-    shutil.copytree(template, root)
-    lake = Lake(root)
+    lake = Lake(copy_of_lake(template, workdir))
     target = lake.bronze_root / bronze_relpath(
         exchange=SZSE, data_type=ORDER_NEW, date=DATE, symbol=SYMBOL
     )

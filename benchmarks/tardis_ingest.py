@@ -28,13 +28,20 @@ import cProfile
 import os
 import pstats
 import resource
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-from _measure import Measurement, ingest_summary, interleaved, measure, mib
+from _measure import (
+    Measurement,
+    copy_of_lake,
+    ingest_summary,
+    interleaved,
+    measure,
+    mib,
+    prepare_floor,
+)
 
 from pointline.v2 import Lake
 from pointline.v2.vendors.tardis import vendor_file_name
@@ -75,20 +82,6 @@ def seeded_lake(root: Path) -> Lake:
 
 
 # -- the measured work (module level: each runs in a fresh process) ---------------------------
-def prepare_floor(path: str, workdir: str, _template: str = "") -> Callable[[], int]:
-    """Read the file with Polars (types inferred) and write the frame as one Delta table."""
-    from deltalake import write_deltalake
-
-    table = Path(tempfile.mkdtemp(prefix="floor-", dir=workdir))
-
-    def run() -> int:
-        frame = pl.read_csv(path)
-        write_deltalake(str(table), frame)
-        return frame.height
-
-    return run
-
-
 def prepare_template(workdir: str) -> Callable[[], str]:
     """Seeding the template lake is the call (run in a process of its own)."""
     return lambda: str(seeded_lake(Path(workdir) / "template-lake").root)
@@ -98,9 +91,7 @@ def prepare_ingest(path: str, workdir: str, template: str) -> Callable[[], dict[
     """A fresh copy of the seeded template lake, opened (not timed); the run is one
     ``ingest_file``. The lake is seeded in another process, as a user's lake was made before
     the process that ingests into it: this process starts from imports and ``Lake(root)``."""
-    root = Path(tempfile.mkdtemp(prefix="lake-", dir=workdir)) / "lake"
-    shutil.copytree(template, root)
-    lake = Lake(root)
+    lake = Lake(copy_of_lake(template, workdir))
 
     def run() -> dict[str, object]:
         return ingest_summary(lake.ingest_file(path))
