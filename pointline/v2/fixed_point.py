@@ -68,9 +68,13 @@ def _slow_exact(text: pl.Expr, *, scale_exp: int) -> pl.Expr:
     )
 
 
-def _fast(text: pl.Expr, scale_exp: int) -> tuple[pl.Expr, pl.Expr]:
+def _fast(
+    text: pl.Expr, scale_exp: int, computed: pl.Expr | None = None
+) -> tuple[pl.Expr, pl.Expr]:
     """``(values, slow)``: the fast conversion of decimal text and the mask of values it may
     have got wrong (rounded, exponent, out of range or unparsed), which the exact path redoes.
+    ``computed`` is the column holding ``values`` when the caller computes them first (the
+    mask then reads it instead of converting the text again).
 
     A ``Decimal(38, s)`` is stored as the Int128 value * 10**s: exactly the fixed-point
     integer, so its physical value cast to Int64 (null when out of range) is the result.
@@ -79,15 +83,19 @@ def _fast(text: pl.Expr, scale_exp: int) -> tuple[pl.Expr, pl.Expr]:
     values = values.cast(pl.Int64, strict=False)
     needs_rounding_or_exponent = text.str.contains(rf"[eE]|\.\d{{{scale_exp}}}\d*[1-9]")
     present = text.is_not_null() & (text.str.len_bytes() > 0)
-    slow = present & (values.is_null() | needs_rounding_or_exponent.fill_null(False))
+    converted = values if computed is None else computed
+    slow = present & (converted.is_null() | needs_rounding_or_exponent.fill_null(False))
     return values, slow
 
 
-def fast_decimal(text: pl.Expr, scale: int) -> tuple[pl.Expr, pl.Expr]:
+def fast_decimal(
+    text: pl.Expr, scale: int, *, computed: pl.Expr | None = None
+) -> tuple[pl.Expr, pl.Expr]:
     """``(values, suspect)`` expressions: the fast fixed-point conversion of decimal text and
     the mask of values it may have got wrong. Where ``suspect`` is true nowhere, ``values`` is
-    exact; otherwise convert with :func:`convert_decimal_columns`."""
-    return _fast(text, _scale_exponent(scale))
+    exact; otherwise convert with :func:`convert_decimal_columns`. When ``values`` is computed
+    into a column first, pass that column as ``computed``: ``suspect`` then reads it."""
+    return _fast(text, _scale_exponent(scale), computed)
 
 
 def _redo_slow(

@@ -300,3 +300,78 @@ def test_file_seq_counts_rows_across_chunks_before_filtering(stores, dim):
     assert result.rows_quarantined == 1
     assert stores.rows()["file_seq"].to_list() == [1, 2, 4]
     assert stores.quarantine.read()["file_seq"].to_list() == [3]
+
+
+def _parse_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "pointline-parse"]
+
+
+def test_parser_runs_beside_the_manifest_and_its_rows_are_the_same(stores, dim):
+    """The parser runs in a thread of its own while the pending row is committed; the rows
+    and the manifest are what a plain call gives, and no parse thread outlives the call."""
+    import threading
+
+    seen = []
+
+    def parser(meta):
+        seen.append(threading.current_thread().name)
+        return make_trades(n=3)
+
+    result = stores.ingest(make_meta(), parser, dim)
+    assert result.status == "success" and result.rows_written == 3
+    assert seen == ["pointline-parse"]
+    assert stores.rows()["file_seq"].to_list() == [1, 2, 3]
+    assert _parse_threads() == []
+
+
+def test_parser_returning_none_fails_with_a_clear_message(stores, dim):
+    result = stores.ingest(make_meta(), lambda meta: None, dim)
+    assert (result.status, result.failure_reason) == ("failed", "parse_error")
+    assert "parser returned None" in result.error_message
+
+
+def test_manifest_failure_waits_for_the_parser_and_writes_nothing(dim):
+    """The manifest cannot record the pending row: the call fails with manifest_error after
+    the parser (already started) has finished; no rows are written."""
+    import threading
+    import time
+
+    stores = Stores()
+    finished = threading.Event()
+
+    def slow_parser(meta):
+        time.sleep(0.2)
+        finished.set()
+        return make_trades(n=2)
+
+    def broken(meta):
+        raise OSError("manifest disk gone")
+
+    stores.manifest.resolve_file_id = broken
+    result = stores.ingest(make_meta(), slow_parser, dim)
+    assert (result.status, result.failure_reason) == ("failed", "manifest_error")
+    assert "manifest disk gone" in result.error_message
+    assert finished.is_set() and _parse_threads() == []
+    assert stores.events.read("trades").height == 0
+
+
+def test_dim_symbol_failure_waits_for_the_parser(stores):
+    import threading
+    import time
+
+    finished = threading.Event()
+
+    def slow_parser(meta):
+        time.sleep(0.2)
+        finished.set()
+        return make_trades(n=2)
+
+    class BrokenDimension:
+        def load_dim_symbol(self):
+            raise OSError("dim_symbol unreadable")
+
+    result = stores.ingest(make_meta(), slow_parser, None, dimension_store=BrokenDimension())
+    assert (result.status, result.failure_reason) == ("failed", "dim_symbol_error")
+    assert finished.is_set() and _parse_threads() == []

@@ -263,6 +263,41 @@ def test_sees_writes_of_another_instance(path: Path) -> None:
     assert a.filter_pending([make_meta(1), make_meta(2)]) == [make_meta(2)]
 
 
+def test_status_of_its_own_row_replaces_the_file_it_wrote_without_listing_files(
+    store: DeltaManifestStore, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store remembers the file holding a row it committed alone: the status update
+    removes that file (one row per identity, at every version) without reading the table's
+    file list."""
+    from pointline.v2.storage.delta import data_files
+
+    for i in range(1, 4):
+        store.resolve_file_id(make_meta(i))
+
+    def no_listing(*args: object) -> None:
+        raise AssertionError("the file list was read")
+
+    monkeypatch.setattr(data_files, "files_to_remove", no_listing)
+    store.update_status(2, "failed", make_meta(2))
+    store.update_status(2, "success", make_meta(2), SUCCESS)
+    _versions_have_one_row_per_identity(path)
+    assert DeltaManifestStore(path).read()["status"].to_list() == ["pending", "success", "pending"]
+    assert len(DeltaTable(str(path)).file_uris()) == 3
+
+
+def test_status_after_another_writer_replaced_the_row_finds_the_files_again(path: Path) -> None:
+    """Another instance replaced the row (and its file) meanwhile: the remembered file is not
+    trusted, the current one is replaced, and the table keeps one row for the identity."""
+    a, b = DeltaManifestStore(path), DeltaManifestStore(path)
+    assert a.resolve_file_id(make_meta(1)) == 1
+    b.update_status(1, "failed", make_meta(1))
+    a.update_status(1, "success", make_meta(1), SUCCESS)
+    _versions_have_one_row_per_identity(path)
+    rows = DeltaManifestStore(path).read()
+    assert rows.select("file_id", "status").rows() == [(1, "success")]
+    assert len(DeltaTable(str(path)).file_uris()) == 1
+
+
 def test_compaction_keeps_rows_files_and_log_bounded(path: Path) -> None:
     store = DeltaManifestStore(path, compact_every=10)
     other = DeltaManifestStore(path)

@@ -5,8 +5,9 @@ stores are injected. Its steps, in order:
 
 1. route ``data_type`` to the table (unknown -> ``ValueError`` before anything is written);
 2. skip an identity that is already ``success`` unless ``force`` (``skipped=True``, no write);
-3. resolve the file id (creates the ``pending`` manifest row);
-4. parse; 5. derive ``trading_date``; 6. row rules; 7. point-in-time symbol resolution;
+3. resolve the file id (creates the ``pending`` manifest row) and load dim_symbol, while
+   4. the parser runs in a thread of its own;
+5. derive ``trading_date``; 6. row rules; 7. point-in-time symbol resolution;
 8. lineage and normalisation to the table spec (:mod:`pointline.v2.ingestion.steps`);
 9. write the valid rows, then the quarantined rows; 10. record the status.
 
@@ -27,6 +28,7 @@ bad call (an unknown data type).
 from __future__ import annotations
 
 import datetime
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -275,6 +277,40 @@ class _Run:
         )
 
 
+class _Background:
+    """``parser(meta)`` running in a thread of its own (Polars and the Delta library release
+    the GIL, so parsing overlaps the manifest's and dim_symbol's I/O). ``result`` returns what
+    the parser returned or raises what it raised; ``discard`` waits for it and drops it."""
+
+    def __init__(self, parser: Callable[[BronzeFileMetadata], Parsed], meta: BronzeFileMetadata):
+        self._parser = parser
+        self._meta = meta
+        self._value: Parsed | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="pointline-parse", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._parser(self._meta)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> Parsed:
+        self._thread.join()
+        value, error = self._value, self._error
+        self._value = self._error = None  # the caller owns the frame (freed with its use)
+        if error is not None:
+            raise error
+        if value is None:
+            raise TypeError("the parser returned None, expected a polars DataFrame or frames")
+        return value
+
+    def discard(self) -> None:
+        self._thread.join()
+        self._value = self._error = None
+
+
 def ingest_file(
     meta: BronzeFileMetadata,
     *,
@@ -313,14 +349,19 @@ def ingest_file(
     spec = get_table_spec(table)
     run = _Run(meta=meta, manifest=manifest_repo, dry_run=dry_run)
 
+    parsing: _Background | None = None
     try:
         already_done = not manifest_repo.filter_pending([meta])
         if already_done and not force:
             run.file_id = manifest_repo.resolve_file_id(meta)
             return run.result(INGEST_STATUS_SUCCESS, skipped=True)
+        # parse while the manifest and dim_symbol are read and the pending row committed
+        parsing = _Background(parser, meta)
         if not dry_run:
             run.file_id = manifest_repo.resolve_file_id(meta)
     except Exception as exc:
+        if parsing is not None:
+            parsing.discard()
         return run.result(
             INGEST_STATUS_FAILED,
             failure_reason=reasons.MANIFEST_ERROR,
@@ -330,13 +371,14 @@ def ingest_file(
     try:
         dim = _load_dim(dim_symbol_df, dimension_store)
     except Exception as exc:
+        parsing.discard()
         return run.fail(
             reasons.DIM_SYMBOL_ERROR, f"{_source(meta)}: cannot load dim_symbol ({_describe(exc)})"
         )
 
     tally = _Tally()
     try:
-        chunks = _first_rows(_chunks(parser(meta)))
+        chunks = _first_rows(_chunks(parsing.result()))
     except Exception as exc:
         failure = _parse_failure(exc)
         return run.fail(failure.reason, f"{_source(meta)}: {failure.message}")

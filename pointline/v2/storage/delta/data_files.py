@@ -35,7 +35,6 @@ from urllib.parse import quote, unquote
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 from deltalake import DeltaTable, Schema
 from deltalake.transaction import (
     AddAction,
@@ -226,17 +225,17 @@ def files_to_remove(dt: DeltaTable, file_ids: Sequence[int]) -> list[RemoveActio
     ``None`` when some file may hold rows of these ids mixed with rows of other ids, or has
     no ``file_id`` statistics: such files must be rewritten, not removed.
     """
-    actions = pa.table(dt.get_add_actions(flatten=True))
-    if actions.num_rows == 0:
+    actions = pl.DataFrame(dt.get_add_actions(flatten=True))
+    if actions.height == 0:
         return []
-    if "min.file_id" not in actions.column_names or "max.file_id" not in actions.column_names:
+    if "min.file_id" not in actions.columns or "max.file_id" not in actions.columns:
         return None
     wanted = {int(i) for i in file_ids}
-    low, high = actions["min.file_id"], actions["max.file_id"]
-    unknown = pc.or_(pc.is_null(low), pc.is_null(high))
-    in_range = pc.and_(pc.less_equal(low, max(wanted)), pc.greater_equal(high, min(wanted)))
-    candidates = actions.filter(pc.or_kleene(unknown, in_range)).to_pylist()
-    partition_columns = [c for c in actions.column_names if c.startswith("partition.")]
+    low, high = pl.col("min.file_id"), pl.col("max.file_id")
+    unknown = low.is_null() | high.is_null()
+    in_range = (low <= max(wanted)) & (high >= min(wanted))
+    candidates = actions.filter(unknown | in_range).to_dicts()
+    partition_columns = [c for c in actions.columns if c.startswith("partition.")]
     now = _now_ms()
     removes = []
     for row in candidates:
@@ -254,6 +253,11 @@ def files_to_remove(dt: DeltaTable, file_ids: Sequence[int]) -> list[RemoveActio
     return removes
 
 
+def removal_of(add: AddAction) -> RemoveAction:
+    """The remove action of a file this process added (no need to read the table's log)."""
+    return RemoveAction(add.path, True, _now_ms(), add.size, dict(add.partition_values or {}))
+
+
 def write_replacement(
     dt: DeltaTable | None,
     table_path: Path,
@@ -264,7 +268,7 @@ def write_replacement(
     removes: list[RemoveAction],
     what: str,
     configuration: Mapping[str, str | None] | None = None,
-) -> None:
+) -> list[AddAction]:
     """Write ``frames`` (validated, on the spec) with :class:`DataFiles` and commit them with
     ``removes``, the removal of the files of ``file_ids``: the rows of those ids are replaced
     in one commit (creating the table with ``configuration`` when ``dt`` is None).
@@ -274,7 +278,7 @@ def write_replacement(
     ``dt`` is not moved to the new version (``update_incremental`` does that). An error of
     ``frames`` itself propagates as it is; writing or committing failures raise
     :class:`~pointline.errors.StorageError`. Either way nothing is committed and the files
-    written are deleted.
+    written are deleted. Returns the add actions committed (one per file written).
     """
     label = f"replace {what} in {spec.name} at {table_path}"
     written = DataFiles(table_path, spec)
@@ -317,6 +321,7 @@ def write_replacement(
     except BaseException:
         written.discard()
         raise
+    return adds
 
 
 def _storage(label: str, action: Callable[..., T], *args: object) -> T:

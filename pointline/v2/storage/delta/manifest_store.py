@@ -34,6 +34,7 @@ from pathlib import Path
 
 import polars as pl
 from deltalake import DeltaTable, write_deltalake
+from deltalake.transaction import AddAction, RemoveAction
 
 from pointline.errors import StorageError, TableCorruptError
 from pointline.schemas.control import INGEST_MANIFEST
@@ -114,6 +115,10 @@ class DeltaManifestStore:
         self._by_identity: dict[Identity, Row] = {}
         self._by_id: dict[int, Row] = {}
         self._max_id = 0
+        # file_id -> the file this store committed holding that id's row alone, while the
+        # cache is current: a status update then removes it without reading the table's
+        # file list. Cleared whenever the cache is reloaded or the files are compacted.
+        self._sole_files: dict[int, AddAction] = {}
 
     @property
     def table_path(self) -> Path:
@@ -261,6 +266,7 @@ class DeltaManifestStore:
             by_id[row["file_id"]] = row
         self._by_identity = by_identity
         self._by_id = by_id
+        self._sole_files.clear()
         self._max_id = max(by_id, default=0)
         self._version = _io.version_of(self._dt, self._path)
 
@@ -276,9 +282,9 @@ class DeltaManifestStore:
         before = self._version
         dt = self._dt
         # appended rows carry new ids: no file holds them yet
-        removes = [] if dt is None or predicate is None else data_files.files_to_remove(dt, ids)
+        removes = [] if dt is None or predicate is None else self._removals(ids)
         if dt is None:
-            data_files.write_replacement(
+            adds = data_files.write_replacement(
                 None,
                 self._path,
                 _SPEC,
@@ -291,16 +297,23 @@ class DeltaManifestStore:
             self._dt = _io.open_table(self._path)
             if self._dt is None:
                 raise StorageError(f"the manifest at {self._path} was not created")
+            if len(ids) == 1 and len(adds) == 1:
+                self._sole_files[ids[0]] = adds[0]
         elif removes is not None:
-            data_files.write_replacement(
+            adds = data_files.write_replacement(
                 dt, self._path, _SPEC, [frame], ids, removes=removes, what="rows"
             )
+            for file_id in ids:
+                self._sole_files.pop(file_id, None)
+            if len(ids) == 1 and len(adds) == 1:
+                self._sole_files[ids[0]] = adds[0]
             # A transaction does not move the DeltaTable it came from. When the cache was
             # current, the commit is assumed to be the next version: the next _refresh()
             # (which every read and write starts with) reloads if the table says otherwise.
             if before is None:
                 _io.refresh(dt, self._path)
         else:
+            self._sole_files.clear()  # the overwrite rewrites files
             data = _io.to_arrow(frame, _SPEC)
             _io.commit(
                 lambda: write_deltalake(dt, data, mode="overwrite", predicate=predicate),
@@ -324,6 +337,17 @@ class DeltaManifestStore:
             self._refresh()  # maintenance needs the table object at its latest version
             self._maintain(compact=version % self._compact_every == 0)
 
+    def _removals(self, ids: list[int]) -> list[RemoveAction] | None:
+        """The removal of the files holding the rows of ``ids`` (see ``files_to_remove``):
+        known without reading the table when each id's row sits alone in a file this store
+        committed and the cache is current (nobody else wrote since)."""
+        known = [self._sole_files.get(i) for i in ids]
+        if self._version is not None and all(add is not None for add in known):
+            return [data_files.removal_of(add) for add in known if add is not None]
+        if self._dt is None:  # pragma: no cover - callers check
+            return []
+        return data_files.files_to_remove(self._dt, ids)
+
     def _maintain(self, *, compact: bool = True) -> None:
         """Compact small files (when ``compact``), checkpoint, drop the log before it, vacuum
         replaced files (when ``compact``).
@@ -334,6 +358,7 @@ class DeltaManifestStore:
         dt = self._dt
         if dt is None:  # pragma: no cover
             return
+        self._sole_files.clear()  # compaction rewrites the files
         valid = self._version is not None
 
         def step(action: Callable[[], object], what: str, commits: int = 1) -> None:

@@ -65,10 +65,22 @@ def code(column: str, mapping: Mapping[str, str], *, other: str | None) -> Field
         other: the value of any other code, missing ones included (e.g. ``"UNKNOWN"``); when
             None, a missing code stays null and an unknown one is ``invalid_code``.
     """
-    mapped = pl.col(column).replace_strict(dict(mapping), default=None, return_dtype=pl.Utf8)
+    mapped = _mapped(pl.col(column), mapping)
     if other is not None:
         return Field(value=mapped.fill_null(other))
     return Field(value=mapped, source=column, reason=REASON_INVALID_CODE)
+
+
+def _mapped(column: pl.Expr, mapping: Mapping[str, str]) -> pl.Expr:
+    """``mapping[value]`` per row, null for any other value. A chain of comparisons: for the
+    few codes of a vendor field it is about twice as fast as a hash lookup per row."""
+    if not mapping:
+        return pl.lit(None, pl.Utf8)
+    (first, value), *rest = mapping.items()
+    chain = pl.when(column == first).then(pl.lit(value, pl.Utf8))
+    for code_value, canonical in rest:
+        chain = chain.when(column == code_value).then(pl.lit(canonical, pl.Utf8))
+    return chain.otherwise(pl.lit(None, pl.Utf8))
 
 
 def text(column: str) -> Field:

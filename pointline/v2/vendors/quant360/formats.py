@@ -113,22 +113,29 @@ class StreamFormat:
             for name, f in self.fields.items()
             if f.source is not None
         ]
-        decimals = {}
-        for name, (source, scale) in self.decimals.items():
-            values, slow = fast_decimal(pl.col(source), scale)
-            decimals[name] = values
+        # decimal values are computed first, as fields are: their masks read the result
+        computed: dict[str, pl.Expr] = {}
+        for i, (name, (source, scale)) in enumerate(self.decimals.items()):
+            column = f"__dec_{i}"
+            values, slow = fast_decimal(pl.col(source), scale, computed=pl.col(column))
+            computed[name] = values.alias(column)
+            temp[name] = column
             suspect.append(slow)
+        levels = {}
         for name, (source, scale) in self.levels.items():
             values, slow = fast_levels(pl.col(source), scale)
-            decimals[name] = values
+            levels[name] = values
             suspect.append(slow)
         dtypes = get_table_spec(self.table).to_polars()
         out = (
             text.lazy()
-            .with_columns(f.value.alias(temp[name]) for name, f in self.fields.items())
+            .with_columns(
+                *[f.value.alias(temp[name]) for name, f in self.fields.items()],
+                *computed.values(),
+            )
             .select(
-                *[pl.col(temp[name]).alias(name) for name in names],
-                *[values.alias(name) for name, values in decimals.items()],
+                *[pl.col(temp[name]).alias(name) for name in [*names, *computed]],
+                *[values.alias(name) for name, values in levels.items()],
                 *self._constants(ctx, first_seq),
                 pl.any_horizontal(suspect or [pl.lit(False)]).alias(_SUSPECT),
             )
