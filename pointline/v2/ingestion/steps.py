@@ -165,12 +165,14 @@ def resolve_symbols(df: pl.DataFrame, dim: pl.DataFrame) -> pl.DataFrame:
 
 def split_rows(df: pl.DataFrame, spec: TableSpec) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows to write, normalised to the spec; rows to quarantine, with every column kept)."""
-    rejected_mask = pl.col(REJECT_REASON).is_not_null()
-    valid = df.filter(~rejected_mask).select(
-        pl.col(c.name).cast(c.dtype) for c in spec.column_specs
-    )
+    normalised = [pl.col(c.name).cast(c.dtype) for c in spec.column_specs]
     ordered = [c for c in spec.columns() if c in df.columns]
     extra = [c for c in df.columns if c not in ordered]
+    if df.get_column(REJECT_REASON).null_count() == df.height:
+        # nothing rejected (the usual file): no filtered copy of every column
+        return df.select(normalised), df.clear().select(ordered + extra)
+    rejected_mask = pl.col(REJECT_REASON).is_not_null()
+    valid = df.filter(~rejected_mask).select(normalised)
     rejected = df.filter(rejected_mask).select(ordered + extra)
     return valid, rejected
 
