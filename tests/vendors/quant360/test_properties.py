@@ -83,3 +83,22 @@ def test_level_arrays_match_exact_decimal_scaling(rows):
     )
     assert out["v"].to_list() == [[int(p * PRICE_SCALE) for p in row] for row in rows]
     assert out["s"].to_list() == [None] * len(rows)
+
+
+def test_a_column_in_many_chunks_converts_like_one_chunk():
+    """A parsed file arrives in several chunks (one per CSV block): the conversion sees the
+    whole column, including several dates and bad stamps spread over the chunks."""
+    parts = [
+        pl.Series("t", ["20240102093000000", "20240102093000001", None]),
+        pl.Series("t", ["20240103150000999", "2024010309300000x"]),
+        pl.Series("t", ["20240230093000000", "20240102235959999"]),
+    ]
+    chunked = pl.DataFrame({"t": parts[0]}).vstack(pl.DataFrame({"t": parts[1]}))
+    chunked = chunked.vstack(pl.DataFrame({"t": parts[2]}))
+    assert chunked.n_chunks() == 3
+    whole = pl.DataFrame({"t": pl.concat(parts).to_list()})
+    assert whole.n_chunks() == 1
+    convert = cst_to_utc_us(pl.col("t"))
+    got = chunked.select(convert).to_series().to_list()
+    assert got == whole.select(convert).to_series().to_list()
+    assert got == [_reference(t) if t is not None else None for t in whole["t"].to_list()]
