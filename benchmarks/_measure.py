@@ -204,3 +204,24 @@ def ingest_summary(result: Any) -> dict[str, Any]:
         "rows_quarantined": result.rows_quarantined,
         "error": result.error_message,
     }
+
+
+def check_ingest(value: dict[str, Any], rows: int) -> None:
+    """Stop the benchmark unless the timed ingest (:func:`ingest_summary`) wrote all ``rows``."""
+    expected = {"status": "success", "rows_written": rows, "rows_quarantined": 0, "error": None}
+    if value != expected:
+        raise SystemExit(f"ingest_file did not write every row, so its time means nothing: {value}")
+
+
+def floor_and_ingest(
+    repeat: int, prepare_ingest: Prepare, path: Path, workdir: Path, template: str, rows: int
+) -> tuple[Measurement, Measurement]:
+    """The floor and ``prepare_ingest``'s ingest of ``path`` (``rows`` rows), interleaved,
+    each checked to have handled every row."""
+    floor, ingest = interleaved(
+        repeat, [prepare_floor, prepare_ingest], str(path), str(workdir), template
+    )
+    if floor.result != rows:
+        raise SystemExit(f"the floor read {floor.result} rows, expected {rows}")
+    check_ingest(ingest.result, rows)
+    return floor, ingest

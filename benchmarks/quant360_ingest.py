@@ -39,12 +39,12 @@ from typing import Any
 import polars as pl
 from _measure import (
     best_of,
+    check_ingest,
     copy_of_lake,
+    floor_and_ingest,
     ingest_summary,
-    interleaved,
     measure,
     mib,
-    prepare_floor,
     print_ratio,
 )
 
@@ -162,12 +162,6 @@ def prepare_archive(source_dir: str, workdir: str, members: int) -> Callable[[],
 # -- reporting ----------------------------------------------------------------------------------
 
 
-def _check_ingest(value: dict[str, Any], rows: int) -> None:
-    expected = {"status": "success", "rows_written": rows, "rows_quarantined": 0, "error": None}
-    if value != expected:
-        raise SystemExit(f"ingest_file did not write every row, so its time means nothing: {value}")
-
-
 def bench_file(workdir: Path, rows: int, repeat: int) -> None:
     path = write_order_file(workdir / "lake", rows)
     print(
@@ -176,12 +170,7 @@ def bench_file(workdir: Path, rows: int, repeat: int) -> None:
         flush=True,
     )
     template = measure(prepare_template, str(workdir)).result
-    floor, ingest = interleaved(
-        repeat, [prepare_floor, prepare_ingest], str(path), str(workdir), template
-    )
-    if floor.result != rows:
-        raise SystemExit(f"the floor read {floor.result} rows, expected {rows}")
-    _check_ingest(ingest.result, rows)
+    floor, ingest = floor_and_ingest(repeat, prepare_ingest, path, workdir, template, rows)
     silver = best_of(repeat, prepare_silver_write, str(path), str(workdir))
     if silver.result != rows:
         raise SystemExit(f"the reference wrote {silver.result} rows, expected {rows}")
@@ -236,7 +225,7 @@ def profile_ingest(workdir: Path, rows: int, top: int = 40) -> None:
     template = str(_seeded_lake(workdir / "template-lake", [SYMBOL]).root)
     run = prepare_ingest(str(path), str(workdir), template)
     profiler = cProfile.Profile()
-    _check_ingest(profiler.runcall(run), rows)
+    check_ingest(profiler.runcall(run), rows)
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
 
 

@@ -36,11 +36,10 @@ import polars as pl
 from _measure import (
     Measurement,
     copy_of_lake,
+    floor_and_ingest,
     ingest_summary,
-    interleaved,
     measure,
     mib,
-    prepare_floor,
 )
 
 from pointline.v2 import Lake
@@ -137,14 +136,7 @@ def bench(workdir: Path, rows: int, repeat: int) -> None:
         flush=True,
     )
     template = measure(prepare_template, str(workdir)).result
-    floor, ingest = interleaved(
-        repeat, [prepare_floor, prepare_ingest], str(path), str(workdir), template
-    )
-    if floor.result != rows:
-        raise SystemExit(f"the floor read {floor.result} rows, expected {rows}")
-    expected = {"status": "success", "rows_written": rows, "rows_quarantined": 0, "error": None}
-    if ingest.result != expected:
-        raise SystemExit(f"ingest_file did not write every row, its time means nothing: {ingest}")
+    floor, ingest = floor_and_ingest(repeat, prepare_ingest, path, workdir, template, rows)
     print(f"{'':<34}{'time':>10} {'throughput':>19} {'peak RSS':>10}")
     print(_line("floor: read_csv + write_deltalake", floor, rows, None))
     print(_line("pointline: lake.ingest_file", ingest, rows, floor))
