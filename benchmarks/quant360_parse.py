@@ -36,22 +36,24 @@ def _best_of(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def bench_parse(workdir: Path, rows: int, repeat: int) -> None:
+def _szse_file(workdir: Path, data_type: str, content: bytes) -> tuple[Path, BronzeFileMetadata]:
+    """A generated SZSE Bronze file of symbol 000001 and its metadata."""
     path = samples.write_bronze_file(
-        workdir / "bronze",
-        data_type="order_new",
-        exchange="szse",
-        symbol="000001",
-        content=samples.szse_order_csv(rows),
+        workdir / "bronze", data_type=data_type, exchange="szse", symbol="000001", content=content
     )
     meta = BronzeFileMetadata(
         vendor="quant360",
-        data_type="order_new",
+        data_type=data_type,
         bronze_file_path=str(path),
         file_size_bytes=path.stat().st_size,
         last_modified_ts=0,
         sha256="",
     )
+    return path, meta
+
+
+def bench_parse(workdir: Path, rows: int, repeat: int) -> None:
+    path, meta = _szse_file(workdir, "order_new", samples.szse_order_csv(rows))
     parser = QUANT360.parser(meta)
     chunked = QUANT360.chunked_parser(meta)
     if chunked is None:
@@ -74,21 +76,7 @@ def bench_parse(workdir: Path, rows: int, repeat: int) -> None:
 
 
 def bench_l2(workdir: Path, rows: int, repeat: int) -> None:
-    path = samples.write_bronze_file(
-        workdir / "bronze",
-        data_type="L2_new",
-        exchange="szse",
-        symbol="000001",
-        content=samples.szse_l2_csv(rows),
-    )
-    meta = BronzeFileMetadata(
-        vendor="quant360",
-        data_type="L2_new",
-        bronze_file_path=str(path),
-        file_size_bytes=path.stat().st_size,
-        last_modified_ts=0,
-        sha256="",
-    )
+    path, meta = _szse_file(workdir, "L2_new", samples.szse_l2_csv(rows))
     parser = QUANT360.parser(meta)
     parser(meta)
     t_parse = _best_of(lambda: parser(meta), repeat)
