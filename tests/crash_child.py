@@ -29,11 +29,12 @@ from pointline.v2.vendors.registry import register_vendor
 
 from .lake_vendor import MiniVendor
 
+# One pipeline: a single file and a batch reach the stores through the same batch verbs.
 PAUSES = {
-    "replace_events": (DeltaEventStore, "replace_file"),
-    "replace_quarantine": (DeltaQuarantineStore, "replace_file"),
-    "update_status": (DeltaManifestStore, "update_status"),
-    # the batch path of Lake.ingest
+    "replace_events": (DeltaEventStore, "replace_files"),
+    "replace_quarantine": (DeltaQuarantineStore, "replace_files"),
+    "update_status": (DeltaManifestStore, "update_statuses"),
+    # the same points, reached by Lake.ingest of a directory
     "batch_replace_events": (DeltaEventStore, "replace_files"),
     "batch_replace_quarantine": (DeltaQuarantineStore, "replace_files"),
     "batch_update_statuses": (DeltaManifestStore, "update_statuses"),
@@ -44,9 +45,8 @@ def _pause_before(cls: type, method: str, marker: Path) -> None:
     original = getattr(cls, method)
 
     def paused(self, *args, **kwargs):
-        if method != "update_status" or args[1] != "pending":  # pause on processed statuses
-            marker.write_text("paused")
-            time.sleep(600)
+        marker.write_text("paused")
+        time.sleep(600)
         return original(self, *args, **kwargs)
 
     setattr(cls, method, paused)

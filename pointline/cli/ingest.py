@@ -10,32 +10,8 @@ from rich.table import Table
 
 from pointline.cli import render
 from pointline.cli.options import settings, shared_options
-from pointline.errors import LayoutError, PointlineError
 from pointline.schemas.types import INGEST_STATUS_FAILED
-from pointline.v2.ingestion.models import IngestionResult
-
-
-def _failure_reason(exc: Exception) -> str:
-    if isinstance(exc, LayoutError):
-        return "layout_error"
-    if isinstance(exc, FileNotFoundError):
-        return "file_not_found"
-    if isinstance(exc, OSError):
-        return "os_error"
-    if isinstance(exc, PointlineError):
-        return "storage_error"
-    return "invalid_input"
-
-
-def _failed(exc: Exception) -> IngestionResult:
-    return IngestionResult(
-        status=INGEST_STATUS_FAILED,
-        row_count=0,
-        rows_written=0,
-        rows_quarantined=0,
-        failure_reason=_failure_reason(exc),
-        error_message=str(exc),
-    )
+from pointline.v2.models import BronzeFileMetadata, IngestionResult
 
 
 @click.command("ingest")
@@ -69,21 +45,27 @@ def ingest(
             "<file> or a Tardis name <exchange>_<data_type>_<YYYY-MM-DD>_<symbol>.csv.gz; "
             "name a file directly with --vendor and --data-type otherwise"
         )
+    as_found = {str(path.resolve()): str(path) for path in files}
+    as_found.update({str(path): str(path) for path in files})
     console = render.stdout_console()
     outcomes: list[render.FileOutcome] = []
     started = time.perf_counter()
     with render.file_progress(console, len(files), enabled=not opts.json) as progress:
-        for path in files:
-            try:
-                result = lake.ingest_file(
-                    path, vendor=vendor, data_type=data_type, force=force, dry_run=dry_run
-                )
-            except (PointlineError, ValueError, OSError) as exc:
-                # Only what describing one file can raise: that file fails, the others go on.
-                result = _failed(exc)
-            outcome = render.FileOutcome(str(path), result)
+
+        def on_result(meta: BronzeFileMetadata, result: IngestionResult) -> None:
+            path = str((meta.extra or {}).get("path", meta.bronze_file_path))
+            outcome = render.FileOutcome(as_found.get(path, path), result)
             outcomes.append(outcome)
             progress.advance(outcome)
+
+        lake.ingest(
+            files,
+            force=force,
+            dry_run=dry_run,
+            on_result=on_result,
+            vendor=vendor,
+            data_type=data_type,
+        )
     summary = render.totals(outcomes, time.perf_counter() - started)
     status = render.exit_status(outcomes)
     if opts.json:
@@ -116,8 +98,6 @@ def import_quant360(source_dir: Path) -> None:
     failed archive is published). Ingest the files afterwards with
     `pointline ingest <lake>/bronze/quant360`.
     """
-    from pointline.v2.vendors.quant360.upstream import import_archives
-
     opts = settings()
     lake = opts.open_lake()
     console = render.stdout_console()
@@ -130,7 +110,7 @@ def import_quant360(source_dir: Path) -> None:
             published += 1
             update(f"Importing archives: {published} file(s) published")
 
-        report = import_archives(source_dir, lake.bronze_root, on_published=on_published)
+        report = lake.import_quant360(source_dir, on_published=on_published)
     seconds = time.perf_counter() - started
     failed = [a for a in report.archives if a.status == INGEST_STATUS_FAILED]
     status = 1 if failed else 0

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from pointline.errors import LayoutError
-from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.ingestion import reasons
+from pointline.v2.models import BronzeFileMetadata, sha256_of
 from pointline.v2.vendors.registry import recognise
 
-_HASH_BLOCK = 1 << 20
+__all__ = [
+    "bronze_relative_path",
+    "describe_file",
+    "find_files",
+    "path_failure_reason",
+    "sha256_of",
+]
+
 _EXPECTED_LAYOUT = (
     "<vendor>/exchange=<e>/type=<data_type>/date=<YYYY-MM-DD>/symbol=<s>/<file> or a Tardis file "
     "name <exchange>_<data_type>_<YYYY-MM-DD>_<symbol>.csv.gz"
 )
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of the file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def bronze_relative_path(path: Path, bronze_root: Path) -> str:
@@ -80,13 +78,42 @@ def describe_file(
     )
 
 
-def find_files(paths_or_dirs: Iterable[str | Path], *, follow_symlinks: bool = False) -> list[Path]:
+def path_failure_reason(exc: BaseException) -> str:
+    """The reason code of a path that :func:`describe_file` refused."""
+    if isinstance(exc, LayoutError):
+        return reasons.LAYOUT_ERROR
+    if isinstance(exc, FileNotFoundError):
+        return reasons.FILE_NOT_FOUND
+    if isinstance(exc, OSError):
+        return reasons.OS_ERROR
+    return reasons.INVALID_INPUT
+
+
+def _looks_like_bronze(path: Path) -> bool:
+    """Whether a vendor claims ``path`` (a path in a vendor's form but invalid, e.g. a bad
+    date, is claimed too: describing it then fails with the reason)."""
+    try:
+        return recognise(path) is not None
+    except LayoutError:
+        return True
+
+
+def find_files(
+    paths_or_dirs: Iterable[str | Path],
+    *,
+    follow_symlinks: bool = False,
+    missing_ok: bool = False,
+) -> list[Path]:
     """Files named directly, plus every recognised Bronze file below the directories named.
 
     Directories are walked in sorted order (deterministic); files below them that no vendor
     recognises (ledgers, notes) are left out, while a file named directly is always kept.
     Symlinks below a directory (to files or directories) are not followed unless
     ``follow_symlinks``: they may point outside the root the caller named.
+
+    Raises:
+        FileNotFoundError: a path named does not exist (unless ``missing_ok``: it is returned,
+            and describing it fails).
     """
     found: list[Path] = []
     for item in paths_or_dirs:
@@ -98,9 +125,9 @@ def find_files(paths_or_dirs: Iterable[str | Path], *, follow_symlinks: bool = F
                     candidate = Path(dirpath) / name
                     if candidate.is_symlink() and not follow_symlinks:
                         continue  # may point outside the given root
-                    if not name.startswith(".") and recognise(candidate) is not None:
+                    if not name.startswith(".") and _looks_like_bronze(candidate):
                         found.append(candidate)
-        elif path.exists():
+        elif path.exists() or missing_ok:
             found.append(path)
         else:
             raise FileNotFoundError(f"no such file or directory: {path}")

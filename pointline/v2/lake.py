@@ -9,20 +9,26 @@ lower-level API (the stores in :mod:`pointline.v2.storage.delta` and
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from pointline.errors import PointlineError
 from pointline.schemas.registry import get_table_spec, list_table_specs
-from pointline.schemas.types import INGEST_STATUS_PENDING
+from pointline.schemas.types import INGEST_STATUS_FAILED, INGEST_STATUS_PENDING
 from pointline.v2 import dim_symbol
-from pointline.v2.bronze import describe_file, find_files
-from pointline.v2.ingestion.batch import ingest_files
-from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
-from pointline.v2.ingestion.pipeline import Parsed, ingest_file
+from pointline.v2.bronze import (
+    bronze_relative_path,
+    describe_file,
+    find_files,
+    path_failure_reason,
+)
+from pointline.v2.ingestion.pipeline import Parsed, ingest_files
+from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.size_guard import DEFAULT_MAX_UNCOMPRESSED_BYTES, check_uncompressed_size
 from pointline.v2.storage.delta import (
     DeltaDimensionStore,
@@ -39,6 +45,9 @@ from pointline.v2.storage.delta.maintenance import (
 )
 from pointline.v2.storage.delta.scan import scan_table
 from pointline.v2.vendors.registry import get_vendor, load_builtin_vendors
+
+if TYPE_CHECKING:
+    from pointline.v2.vendors.quant360.upstream.models import ImportReport
 
 DEFAULT_CHUNK_ROWS = 250_000
 # Files bigger than this (on disk) are parsed in chunks of ``chunk_rows`` rows.
@@ -169,26 +178,6 @@ class Lake:
 
         return guarded
 
-    def _ingest_meta(
-        self,
-        meta: BronzeFileMetadata,
-        *,
-        dim: pl.DataFrame | None,
-        force: bool,
-        dry_run: bool,
-    ) -> IngestionResult:
-        return ingest_file(
-            meta,
-            parser=self._parser_for(meta),
-            manifest_repo=self.manifest_store,
-            writer=self.event_store,
-            dim_symbol_df=dim,
-            dimension_store=self.dimension_store,
-            quarantine_store=self.quarantine_store,
-            force=force,
-            dry_run=dry_run,
-        )
-
     def ingest_file(
         self,
         path: str | Path,
@@ -199,9 +188,15 @@ class Lake:
         dry_run: bool = False,
     ) -> IngestionResult:
         """Ingest one Bronze file (vendor, data type, exchange, symbol and date inferred from its
-        path unless given). Rerunning a successful file is a skip (``skipped=True``)."""
+        path unless given). Rerunning a successful file is a skip (``skipped=True``).
+
+        Raises:
+            FileNotFoundError: ``path`` is not a file.
+            LayoutError: the vendor or data type can be neither inferred nor were given.
+        """
         meta = self.describe(path, vendor=vendor, data_type=data_type)
-        return self._ingest_meta(meta, dim=None, force=force, dry_run=dry_run)
+        (result,) = self._ingest_batch([meta], dim=None, force=force, dry_run=dry_run)
+        return result
 
     def ingest(
         self,
@@ -209,66 +204,135 @@ class Lake:
         *,
         force: bool = False,
         dry_run: bool = False,
+        on_result: Callable[[BronzeFileMetadata, IngestionResult], None] | None = None,
+        vendor: str | None = None,
+        data_type: str | None = None,
     ) -> list[IngestionResult]:
         """Ingest many files: files named directly and every recognised Bronze file below the
-        directories named (walked in sorted order). One result per file, as ``ingest_file``.
+        directories named (walked in sorted order). One result per file, equal to what
+        :meth:`ingest_file` gives for it.
 
         Small files are ingested in batches (one commit per table, validation_log and manifest
         per batch, parsed on ``workers`` threads); files above ``stream_threshold_bytes`` one at
-        a time in chunks.
+        a time, streamed in chunks. A path that cannot be described (misnamed, unreadable,
+        missing) gets its own ``failed`` result naming it, and the others go on.
+
+        Args:
+            on_result: called with ``(meta, result)`` as each file's result is final.
+            vendor, data_type: as :meth:`ingest_file`, for every file.
         """
         if isinstance(paths_or_dirs, str | Path):
             paths_or_dirs = [paths_or_dirs]
-        files = find_files(paths_or_dirs)
+        files = find_files(paths_or_dirs, missing_ok=True)
         if not files:
             return []
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            metas = list(pool.map(self.describe, files))
-        dim = self.dimension_store.load_dim_symbol()
-        results: list[IngestionResult | None] = [None] * len(metas)
-        batch: list[int] = []
-        batch_bytes = 0
-
-        def flush() -> None:
-            nonlocal batch_bytes
-            if not batch:
-                return
-            done = ingest_files(
-                [metas[i] for i in batch],
-                parser_for=self._parser_for,
-                manifest_repo=self.manifest_store,
-                writer=self.event_store,
-                dim_symbol_df=dim,
-                quarantine_store=self.quarantine_store,
-                force=force,
-                dry_run=dry_run,
-                workers=self.workers,
+            described = list(
+                pool.map(lambda p: self._describe_or_fail(p, vendor, data_type), files)
             )
-            for i, result in zip(batch, done, strict=True):
-                results[i] = result
-            batch.clear()
-            batch_bytes = 0
+        try:
+            dim: pl.DataFrame | None = self.dimension_store.load_dim_symbol()
+        except Exception:
+            dim = None  # every batch reports dim_symbol_error when it loads it again
+        results: list[IngestionResult | None] = [None] * len(described)
 
-        for i, meta in enumerate(metas):
-            if meta.file_size_bytes > self.stream_threshold_bytes:
-                results[i] = self._ingest_meta(meta, dim=dim, force=force, dry_run=dry_run)
+        def report(indexes: list[int], outcomes: Iterable[IngestionResult]) -> None:
+            for i, outcome in zip(indexes, outcomes, strict=True):
+                results[i] = outcome
+                if on_result is not None:
+                    on_result(described[i][0], outcome)
+
+        for indexes in self._batches(described):
+            if described[indexes[0]][1] is not None:
+                report(indexes, [described[indexes[0]][1]])  # type: ignore[list-item]
                 continue
-            if batch and (
-                len(batch) >= self.batch_files
-                or batch_bytes + meta.file_size_bytes > self.batch_bytes
-            ):
-                flush()
-            batch.append(i)
-            batch_bytes += meta.file_size_bytes
-        flush()
+            metas = [described[i][0] for i in indexes]
+            report(indexes, self._ingest_batch(metas, dim=dim, force=force, dry_run=dry_run))
         return [r for r in results if r is not None]
+
+    def _describe_or_fail(
+        self, path: Path, vendor: str | None, data_type: str | None
+    ) -> tuple[BronzeFileMetadata, IngestionResult | None]:
+        """The file's metadata, or a stand-in and the ``failed`` result naming the path."""
+        try:
+            return self.describe(path, vendor=vendor, data_type=data_type), None
+        except (PointlineError, ValueError, OSError) as exc:
+            meta = BronzeFileMetadata(
+                vendor=vendor or "",
+                data_type=data_type or "",
+                bronze_file_path=bronze_relative_path(path, self.bronze_root),
+                file_size_bytes=0,
+                last_modified_ts=0,
+                sha256="",
+                extra={"path": str(path)},
+            )
+            return meta, IngestionResult(
+                status=INGEST_STATUS_FAILED,
+                row_count=0,
+                rows_written=0,
+                rows_quarantined=0,
+                failure_reason=path_failure_reason(exc),
+                error_message=str(exc),
+            )
+
+    def _batches(
+        self, described: list[tuple[BronzeFileMetadata, IngestionResult | None]]
+    ) -> Iterator[list[int]]:
+        """Indexes of the files, grouped: small files up to ``batch_files``/``batch_bytes``,
+        a big (streamed) file or an undescribable path alone."""
+        batch: list[int] = []
+        size = 0
+        for i, (meta, failure) in enumerate(described):
+            alone = failure is not None or meta.file_size_bytes > self.stream_threshold_bytes
+            full = len(batch) >= self.batch_files or size + meta.file_size_bytes > self.batch_bytes
+            if batch and (alone or full):
+                yield batch
+                batch, size = [], 0
+            if alone:
+                yield [i]
+                continue
+            batch.append(i)
+            size += meta.file_size_bytes
+        if batch:
+            yield batch
+
+    def _ingest_batch(
+        self,
+        metas: list[BronzeFileMetadata],
+        *,
+        dim: pl.DataFrame | None,
+        force: bool,
+        dry_run: bool,
+    ) -> list[IngestionResult]:
+        return ingest_files(
+            metas,
+            parser_for=self._parser_for,
+            manifest_repo=self.manifest_store,
+            writer=self.event_store,
+            dim_symbol_df=dim,
+            dimension_store=self.dimension_store,
+            quarantine_store=self.quarantine_store,
+            force=force,
+            dry_run=dry_run,
+            workers=self.workers,
+        )
 
     def import_quant360_archives(self, source_dir: str | Path) -> list[BronzeFileMetadata]:
         """Quant360 7z archives in ``source_dir`` -> per-symbol ``.csv.gz`` Bronze files under
         ``<root>/bronze/quant360/...`` (restart-safe; finished archives are skipped)."""
+        return self.import_quant360(source_dir).files
+
+    def import_quant360(
+        self,
+        source_dir: str | Path,
+        *,
+        on_published: Callable[[BronzeFileMetadata], None] | None = None,
+    ) -> ImportReport:
+        """:meth:`import_quant360_archives` with the whole report: every archive's outcome
+        (``archives``) besides the published files; ``on_published`` is called per file."""
         from pointline.v2.vendors.quant360.upstream import import_archives
 
-        return import_archives(Path(source_dir), self.bronze_root).files
+        return import_archives(Path(source_dir), self.bronze_root, on_published=on_published)
 
     # -- maintenance -------------------------------------------------------------------------
     def _maintained_tables(self, table: str | None) -> list[str]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import polars as pl
 import pytest
 
 from pointline.errors import VendorParseError
-from pointline.v2.ingestion import ingest_file
-from pointline.v2.ingestion.batch import ingest_files
+from pointline.v2.ingestion import ingest_file, ingest_files
 from pointline.v2.testing import (
     InMemoryEventStore,
     InMemoryManifestStore,
@@ -68,16 +68,7 @@ def run_batch(manifest, events, quarantine, dim, files=None, **kwargs):
 
 
 def comparable(result):
-    return (
-        result.status,
-        result.row_count,
-        result.rows_written,
-        result.rows_quarantined,
-        result.file_id,
-        result.skipped,
-        result.failure_reason,
-        result.trading_date_min,
-    )
+    return dataclasses.asdict(result)  # every field: status, counts, reason, message, dates
 
 
 def test_batch_results_equal_one_by_one(dim):
@@ -162,6 +153,42 @@ def test_falls_back_to_one_by_one_for_plain_writers(dim):
         dim_symbol_df=dim,
     )
     assert results[0].status == "success" and written == [3]
+
+
+def test_a_file_whose_rows_cannot_be_prepared_fails_alone(dim):
+    """Stacked with good files of its table, a file whose rows do not fit the table fails on
+    its own, named, with the reason it gets alone; the good files are written."""
+    files = {
+        "a.csv": lambda m: make_trades(n=2),
+        "text-price.csv": lambda m: make_trades(n=2).with_columns(price=pl.lit("12.5")),
+        "b.csv": lambda m: make_trades(n=3),
+    }
+    batch = [make_meta(name, sha=f"{i:064d}") for i, name in enumerate(files)]
+    alone = stores()
+    singles = [
+        ingest_file(
+            m,
+            parser=files[m.bronze_file_path.rsplit("/", 1)[-1]],
+            manifest_repo=alone[0],
+            writer=alone[1],
+            dim_symbol_df=dim,
+            quarantine_store=alone[2],
+        )
+        for m in batch
+    ]
+    manifest, events, quarantine = stores()
+    results = ingest_files(
+        batch,
+        parser_for=lambda m: files[m.bronze_file_path.rsplit("/", 1)[-1]],
+        manifest_repo=manifest,
+        writer=events,
+        dim_symbol_df=dim,
+        quarantine_store=quarantine,
+    )
+    assert [r.status for r in results] == ["success", "failed", "success"]
+    assert "text-price.csv" in results[1].error_message
+    assert [comparable(r) for r in results] == [comparable(r) for r in singles]
+    assert events.read("trades")["file_id"].to_list() == [1, 1, 3, 3, 3]
 
 
 def test_unknown_data_type_raises_before_writing(dim):

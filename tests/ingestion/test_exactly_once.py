@@ -15,12 +15,13 @@ from pointline.v2.testing import (
 
 from .conftest import make_meta, make_trades
 
+# the store methods a single file's ingestion calls (a batch of one: the batch verbs)
 CALLS = [
     ("manifest", "filter_pending"),
-    ("manifest", "resolve_file_id"),
-    ("manifest", "update_status"),
-    ("events", "replace_file"),
-    ("quarantine", "replace_file"),
+    ("manifest", "resolve_file_ids"),
+    ("manifest", "update_statuses"),
+    ("events", "replace_files"),
+    ("quarantine", "replace_files"),
 ]
 
 
@@ -68,6 +69,7 @@ def test_failure_at_any_call_then_plain_rerun(dim, store, method, after_write):
     stores = new_stores()
     stores[store].failures.fail_on_call(method, 1, after_write=after_write)
     first = run(stores, dim)
+    assert stores[store].failures.calls(method) >= 1  # the failure point was reached
     if first.status == "failed":
         assert first.failure_reason in {"manifest_error", "write_error", "quarantine_error"}
         assert first.error_message

@@ -149,17 +149,34 @@ def test_pit_window_edges():
     assert out["file_seq"].to_list() == [1, 2, 3, 4]
 
 
-def test_prepare_chunk_splits_and_normalises(dim):
+def test_intake_then_prepare_rows_splits_and_normalises(dim):
     df = make_trades(n=3).with_columns(side=pl.Series(["buy", "oops", "sell"]))
-    valid, rejected = steps.prepare_chunk(
-        df, TRADES, file_id=3, seq_start=1, dim=dim, source="x.csv"
-    )
+    taken = steps.intake(df, TRADES, file_id=3, seq_start=1, source="x.csv")
+    valid, rejected = steps.prepare_rows(taken, TRADES, steps.pit_view(dim))
     assert valid.schema == TRADES.to_polars()
     assert valid["file_seq"].to_list() == [1, 3]
     assert valid["symbol_id"].to_list() == [11, 11]
     assert rejected["file_seq"].to_list() == [2]
     assert rejected["_reject_reason"].to_list() == ["invalid_trade_values"]
     assert rejected.columns[: len(TRADES.columns())] == TRADES.columns()
+
+
+def test_prepare_rows_of_stacked_files_equals_each_file_alone(dim):
+    view = steps.pit_view(dim)
+    first = make_trades(n=3).with_columns(side=pl.Series(["buy", "oops", "sell"]))
+    second = make_trades(n=2).with_columns(symbol=pl.Series(["BTCUSDT", "DOGEUSDT"]))
+    taken = [
+        steps.intake(frame, TRADES, file_id=i, seq_start=1, source=f"{i}.csv")
+        for i, frame in ((1, first), (2, second))
+    ]
+    alone = [steps.prepare_rows(frame, TRADES, view) for frame in taken]
+    valid, rejected = steps.prepare_rows(pl.concat(taken), TRADES, view)
+    assert valid.equals(pl.concat([v for v, _ in alone]))
+    assert rejected.equals(pl.concat([r for _, r in alone]))
+    assert rejected["_reject_reason"].to_list() == [
+        "invalid_trade_values",
+        "missing_pit_symbol_coverage",
+    ]
 
 
 def test_pit_view_requires_columns():

@@ -64,15 +64,15 @@ def faulty(cls: type, method: str) -> type:
 
 CALLS = [
     ("manifest", "filter_pending", "before"),
-    ("manifest", "resolve_file_id", "before"),
-    ("manifest", "resolve_file_id", "after"),
+    ("manifest", "resolve_file_ids", "before"),
+    ("manifest", "resolve_file_ids", "after"),
     ("dimension", "load_dim_symbol", "before"),
-    ("events", "replace_file", "before"),
-    ("events", "replace_file", "after"),
-    ("quarantine", "replace_file", "before"),
-    ("quarantine", "replace_file", "after"),
-    ("manifest", "update_status", "before"),
-    ("manifest", "update_status", "after"),
+    ("events", "replace_files", "before"),
+    ("events", "replace_files", "after"),
+    ("quarantine", "replace_files", "before"),
+    ("quarantine", "replace_files", "after"),
+    ("manifest", "update_statuses", "before"),
+    ("manifest", "update_statuses", "after"),
 ]
 REASONS = {
     "manifest": "manifest_error",
@@ -133,7 +133,7 @@ def test_storage_error_ends_failed_with_reason_and_rerun_heals(lake_and_file, st
     again = Lake(lake.root).ingest_file(path)
     assert again.status == "success"
     # A lost acknowledgement of the final status: the status was recorded, the rerun skips.
-    assert again.skipped == ((store, method, when) == ("manifest", "update_status", "after"))
+    assert again.skipped == ((store, method, when) == ("manifest", "update_statuses", "after"))
     state = check_invariants(Lake(lake.root))
     (status, total, written, quarantined, seqs, logged) = state.files[f"tardis/{path.name}"]
     assert (status, total, written, quarantined) == ("success", ROWS, ROWS - BAD, BAD)

@@ -13,8 +13,8 @@ from pointline.schemas.registry import get_table_spec, list_table_specs
 from pointline.schemas.types import INGEST_STATUS_FAILED
 from pointline.v2.bronze import bronze_relative_path, find_files
 from pointline.v2.demo import data
-from pointline.v2.ingestion.models import IngestionResult
 from pointline.v2.lake import Lake
+from pointline.v2.models import IngestionResult
 
 INCOMING_DIR = "incoming"
 SAMPLE_ROWS = 5

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.models import BronzeFileMetadata
 from pointline.v2.storage.models import ManifestIdentity
 
 

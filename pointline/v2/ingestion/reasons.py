@@ -24,3 +24,9 @@ WRITE_ERROR = "write_error"
 QUARANTINE_ERROR = "quarantine_error"
 QUARANTINE_UNAVAILABLE = "quarantine_unavailable"
 MANIFEST_ERROR = "manifest_error"
+
+# Paths that cannot be described as a Bronze file (``Lake.ingest`` of a directory).
+LAYOUT_ERROR = "layout_error"
+FILE_NOT_FOUND = "file_not_found"
+OS_ERROR = "os_error"
+INVALID_INPUT = "invalid_input"

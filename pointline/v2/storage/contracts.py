@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import polars as pl
 
-from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.models import BronzeFileMetadata, IngestionResult
 
 
 @runtime_checkable

@@ -11,7 +11,7 @@ from typing import Any
 
 from pointline.errors import ManifestConflictError
 from pointline.schemas.types import INGEST_STATUS_PENDING, INGEST_STATUS_VALUES
-from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.models import ManifestIdentity
 
 Identity = tuple[str, str, str, str]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pointline.v2.ingestion.models import BronzeFileMetadata
+    from pointline.v2.models import BronzeFileMetadata
 
 
 @dataclass(frozen=True)

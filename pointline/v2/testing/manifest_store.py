@@ -17,7 +17,7 @@ from pointline.schemas.control import INGEST_MANIFEST
 from pointline.schemas.types import (
     INGEST_STATUS_SUCCESS,
 )
-from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.manifest_rows import (
     check_status,
     identity_of,

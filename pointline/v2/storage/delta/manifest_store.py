@@ -41,7 +41,7 @@ from pointline.schemas.control import INGEST_MANIFEST
 from pointline.schemas.types import (
     INGEST_STATUS_SUCCESS,
 )
-from pointline.v2.ingestion.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.manifest_rows import (
     Identity,

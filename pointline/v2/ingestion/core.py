@@ -1,0 +1,593 @@
+"""The one ingestion pipeline: a batch of Bronze files into their Silver tables, exactly once.
+
+``ingest_file`` is a batch of one and ``ingest_files`` a batch of many; both run
+:func:`run_batch`. The steps, in the order they run:
+
+1. route every ``data_type`` to its table (an unknown one is a bad call: ``ValueError``
+   before anything is written);
+2. one ``filter_pending``: an identity already ``success`` is skipped unless ``force``;
+3. the parsers start, on ``workers`` threads (Polars and delta-rs release the GIL), while
+   4. one ``resolve`` gives every file its id (new identities get a ``pending`` row) and
+   dim_symbol is loaded;
+5. each file's frames are taken in (columns checked, ``file_id``/``file_seq`` set) and the
+   row steps of :mod:`~pointline.v2.ingestion.steps` run on stacks of rows of many files at
+   once (a per-file query costs milliseconds of fixed overhead); a stack that fails is
+   prepared again file by file, so that only the file at fault fails;
+6. per table, one replacement of every row of the batch's file ids (:class:`~.sinks.RowSink`),
+   then one of their ``validation_log`` rows;
+7. one status write for the batch.
+
+Each file succeeds, fails or is quarantined on its own. A lone file whose parser yields frames
+is *streamed*: its chunks are prepared and written one at a time inside the one replacement
+(memory bounded by the chunk size); a failure midway commits nothing.
+
+Exactly once: every write replaces the rows of the batch's file ids, so a run killed anywhere
+and run again leaves one copy of every file's rows; until the status write the files are
+``pending`` (readers that honour the manifest do not see them). A write that fails after it
+may have committed is taken back before ``failed`` is recorded; if even that fails the file
+stays ``pending`` and a rerun replaces its rows. A ``force`` run of a file that had succeeded
+and now fails records nothing: the earlier rows and their ``success`` row stay whole.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from pointline.errors import SchemaMismatchError, TableCorruptError, VendorParseError
+from pointline.schemas.registry import get_table_spec
+from pointline.schemas.types import (
+    INGEST_STATUS_FAILED,
+    INGEST_STATUS_QUARANTINED,
+    INGEST_STATUS_SUCCESS,
+    TableSpec,
+)
+from pointline.v2.ingestion import reasons, steps
+from pointline.v2.ingestion.manifest import build_manifest_identity
+from pointline.v2.ingestion.routing import route_table
+from pointline.v2.ingestion.sinks import ManifestPort, RowSink, combined_reason
+from pointline.v2.models import BronzeFileMetadata, IngestionResult
+
+Parsed = pl.DataFrame | Iterable[pl.DataFrame]
+Parser = Callable[[BronzeFileMetadata], Parsed]
+ParserFor = Callable[[BronzeFileMetadata], Parser]
+
+# Rows prepared at once: small files are stacked up to this many rows, a streamed file's
+# chunks likewise (a chunk of ``Lake.chunk_rows`` is prepared alone).
+STACK_ROWS = 200_000
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` of an exception, for failure messages."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+class FileFailure(Exception):
+    """A file that could not be parsed or prepared: its reason code and message."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+    @classmethod
+    def of(cls, exc: BaseException) -> FileFailure:
+        if isinstance(exc, FileFailure):
+            return exc
+        if isinstance(exc, VendorParseError):
+            return cls(exc.reason, str(exc))
+        if isinstance(exc, SchemaMismatchError):
+            return cls(reasons.SCHEMA_MISMATCH, str(exc))
+        return cls(reasons.PARSE_ERROR, describe(exc))
+
+
+@dataclass
+class Tally:
+    """What one file's rows came to."""
+
+    row_count: int = 0
+    rows_written: int = 0
+    rejected: list[pl.DataFrame] = field(default_factory=list)
+    date_min: datetime.date | None = None
+    date_max: datetime.date | None = None
+
+    def add(self, valid: pl.DataFrame, rejected: pl.DataFrame) -> None:
+        self.row_count += valid.height + rejected.height
+        self.rows_written += valid.height
+        for frame in (valid, rejected):
+            dates = frame.get_column("trading_date").drop_nulls()
+            if dates.is_empty():
+                continue
+            low, high = dates.min(), dates.max()
+            self.date_min = low if self.date_min is None else min(self.date_min, low)
+            self.date_max = high if self.date_max is None else max(self.date_max, high)
+        if rejected.height:
+            self.rejected.append(rejected)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(frame.height for frame in self.rejected)
+
+    def rejected_rows(self) -> pl.DataFrame | None:
+        if not self.rejected:
+            return None
+        return pl.concat(self.rejected, how="diagonal_relaxed")
+
+
+@dataclass
+class _File:
+    """One file of the batch and what became of it so far."""
+
+    meta: BronzeFileMetadata
+    table: str
+    key: int = 0  # the file_id its rows carry (provisional and negative in a dry run)
+    file_id: int | None = None
+    was_success: bool = False
+    parsed: Parsed | None = None
+    tally: Tally = field(default_factory=Tally)
+    valid: list[pl.DataFrame] = field(default_factory=list)
+    result: IngestionResult | None = None
+    record: bool = True  # False: leave the manifest row as it is
+
+    @property
+    def source(self) -> str:
+        return self.meta.bronze_file_path
+
+    @property
+    def open(self) -> bool:
+        """Not finished yet (no result)."""
+        return self.result is None
+
+    def outcome(self, status: str, **kwargs: Any) -> IngestionResult:
+        failed = status == INGEST_STATUS_FAILED
+        return IngestionResult(
+            status=status,
+            row_count=self.tally.row_count,
+            rows_written=0 if failed else self.tally.rows_written,
+            rows_quarantined=0 if failed else self.tally.rows_quarantined,
+            file_id=self.file_id,
+            trading_date_min=self.tally.date_min,
+            trading_date_max=self.tally.date_max,
+            **kwargs,
+        )
+
+    def fail(self, reason: str, detail: str, *, rows_seen: bool = True) -> None:
+        """Finish with ``failed``; ``rows_seen=False``: no usable row came of the file."""
+        if not rows_seen:
+            self.tally = Tally()
+        self.valid = []
+        self.result = self.outcome(
+            INGEST_STATUS_FAILED, failure_reason=reason, error_message=f"{self.source}: {detail}"
+        )
+
+    def fail_parse(self, failure: FileFailure) -> None:
+        self.fail(failure.reason, failure.message, rows_seen=False)
+
+    def finish(self) -> None:
+        """Finish with the outcome of the rows written."""
+        tally = self.tally
+        if tally.rows_written == 0 and tally.rows_quarantined:
+            reason = combined_reason(tally.rejected_rows())  # type: ignore[arg-type]
+            self.result = self.outcome(
+                INGEST_STATUS_QUARANTINED,
+                failure_reason=reason,
+                error_message=f"all {tally.row_count} row(s) were quarantined ({reason})",
+            )
+        else:
+            self.result = self.outcome(INGEST_STATUS_SUCCESS)
+
+
+@dataclass
+class Stores:
+    """What a batch reads and writes, each wrapped once into the pipeline's verbs."""
+
+    manifest: ManifestPort
+    events: RowSink
+    log: RowSink | None
+    load_dim: Callable[[], pl.DataFrame]
+
+
+def run_batch(
+    metas: Sequence[BronzeFileMetadata],
+    *,
+    parser_for: ParserFor,
+    stores: Stores,
+    force: bool = False,
+    dry_run: bool = False,
+    workers: int = 1,
+) -> list[IngestionResult]:
+    """Ingest ``metas``; one result per meta, in order (an identity given twice is ingested
+    once and both get its result).
+
+    Raises:
+        ValueError: a data type is not supported (before anything is read or written).
+    """
+    tables = [route_table(meta.data_type) for meta in metas]
+    files: dict[tuple[str, str, str, str], _File] = {}
+    for meta, table in zip(metas, tables, strict=True):
+        files.setdefault(build_manifest_identity(meta), _File(meta=meta, table=table))
+    _run(list(files.values()), parser_for, stores, force=force, dry_run=dry_run, workers=workers)
+    results = []
+    for meta in metas:
+        result = files[build_manifest_identity(meta)].result
+        if result is None:  # pragma: no cover - every path sets a result
+            raise RuntimeError(f"{meta.bronze_file_path}: no result was produced")
+        results.append(result)
+    return results
+
+
+def _run(
+    every: list[_File],
+    parser_for: ParserFor,
+    stores: Stores,
+    *,
+    force: bool,
+    dry_run: bool,
+    workers: int,
+) -> None:
+    try:
+        pending = {
+            build_manifest_identity(m)
+            for m in stores.manifest.filter_pending([f.meta for f in every])
+        }
+    except Exception as exc:
+        _manifest_unavailable(every, exc)
+        return
+    for item in every:
+        item.was_success = build_manifest_identity(item.meta) not in pending
+    todo = [f for f in every if force or not f.was_success]
+    skipped = [f for f in every if not (force or not f.was_success)]
+    stream = len(todo) == 1 and stores.log is not None and not dry_run
+
+    threads = max(1, min(workers, len(todo)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pointline-parse") as pool:
+        # parse while the manifest resolves ids and dim_symbol is read
+        parses = {id(f): pool.submit(_parse, parser_for, f.meta, stream) for f in todo}
+        try:
+            known = every if not dry_run else skipped
+            for item, file_id in zip(
+                known, stores.manifest.resolve([f.meta for f in known]), strict=True
+            ):
+                item.file_id = item.key = file_id
+        except Exception as exc:
+            _manifest_unavailable(every, exc)
+            return
+        for number, item in enumerate(todo, start=1):
+            if item.file_id is None:
+                item.key = -number
+        for item in skipped:
+            item.result = item.outcome(INGEST_STATUS_SUCCESS, skipped=True)
+        if not todo:
+            return
+        try:
+            dim = steps.pit_view(stores.load_dim())
+        except Exception as exc:
+            for item in todo:
+                item.fail(reasons.DIM_SYMBOL_ERROR, f"cannot load dim_symbol ({describe(exc)})")
+            _record(todo, stores.manifest, dry_run)
+            return
+        for item in todo:
+            _collect(item, parses[id(item)])
+
+    for table, group in _by_table([f for f in todo if f.open]).items():
+        spec = get_table_spec(table)
+        group.sort(key=lambda f: f.key)  # (file_id, file_seq) order lets the writer skip dedupe
+        if stream:
+            _write_stream(group[0], spec, dim, stores)
+        else:
+            _prepare_eagerly(group, spec, dim)
+            _write(group, spec, stores, dry_run=dry_run)
+    _record(todo, stores.manifest, dry_run)
+
+
+def _manifest_unavailable(items: list[_File], exc: Exception) -> None:
+    for item in items:
+        item.file_id = None
+        item.tally = Tally()
+        item.result = item.outcome(
+            INGEST_STATUS_FAILED,
+            failure_reason=reasons.MANIFEST_ERROR,
+            error_message=f"{item.source}: manifest unavailable ({describe(exc)})",
+        )
+
+
+# -- parsing -------------------------------------------------------------------------------
+
+
+def _parse(parser_for: ParserFor, meta: BronzeFileMetadata, stream: bool) -> Parsed | FileFailure:
+    """Run the file's parser (in a pool thread): its frames, materialised unless streamed."""
+    try:
+        parsed = parser_for(meta)(meta)
+        if parsed is None:
+            raise TypeError("the parser returned None, expected a polars DataFrame or frames")
+        if stream:
+            return parsed
+        return [chunk for chunk in _chunks(parsed) if chunk.height]
+    except Exception as exc:
+        return FileFailure.of(exc)
+
+
+def _chunks(parsed: Parsed) -> Iterator[pl.DataFrame]:
+    if isinstance(parsed, pl.DataFrame):
+        # hand the frame over without keeping a reference here: the whole parsed file must
+        # be freeable while its valid rows are being written
+        holder = [parsed]
+        del parsed
+        yield holder.pop()
+        return
+    for chunk in parsed:
+        if not isinstance(chunk, pl.DataFrame):
+            raise TypeError(f"parser yielded {type(chunk).__name__}, expected a polars DataFrame")
+        yield chunk
+
+
+def _collect(item: _File, parse: Future[Parsed | FileFailure]) -> None:
+    parsed = parse.result()
+    if isinstance(parsed, FileFailure):
+        item.fail_parse(parsed)
+        return
+    if isinstance(parsed, list) and not parsed:
+        item.fail_parse(FileFailure(reasons.EMPTY_PARSE, "the parser returned no rows"))
+        return
+    item.parsed = parsed
+
+
+def _taken_in(item: _File, spec: TableSpec) -> Iterator[pl.DataFrame]:
+    """The file's non-empty frames, columns checked, lineage set (file_seq from 1)."""
+    seq = 1
+    parsed, item.parsed = item.parsed, None
+    for chunk in _chunks(parsed) if parsed is not None else ():
+        if chunk.height == 0:
+            continue
+        frame = steps.intake(chunk, spec, file_id=item.key, seq_start=seq, source=item.source)
+        seq += chunk.height
+        yield frame
+
+
+def _stacks(
+    sources: Iterable[tuple[_File, Iterator[pl.DataFrame]]],
+) -> Iterator[list[tuple[_File, pl.DataFrame]]]:
+    """Frames of the files, in order, gathered into stacks of about ``STACK_ROWS`` rows."""
+    stack: list[tuple[_File, pl.DataFrame]] = []
+    rows = 0
+    for item, frames in sources:
+        for frame in frames:
+            stack.append((item, frame))
+            rows += frame.height
+            if rows >= STACK_ROWS:
+                yield stack
+                stack, rows = [], 0
+    if stack:
+        yield stack
+
+
+def _prepare_stack(
+    stack: list[tuple[_File, pl.DataFrame]], spec: TableSpec, dim: pl.DataFrame
+) -> list[tuple[_File, pl.DataFrame, pl.DataFrame]]:
+    """The row steps once for the stack: (file, valid rows, rejected rows) per file."""
+    frames = [frame for _, frame in stack]
+    stacked = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
+    del frames
+    valid, rejected = steps.prepare_rows(stacked, spec, dim)
+    del stacked
+    owners = list({id(item): item for item, _ in stack}.values())
+    if len(owners) == 1:
+        return [(owners[0], valid, rejected)]
+    valid_by = valid.partition_by("file_id", as_dict=True, maintain_order=True)
+    rejected_by = (
+        rejected.partition_by("file_id", as_dict=True, maintain_order=True)
+        if rejected.height
+        else {}
+    )
+    return [
+        (
+            item,
+            valid_by.get((item.key,), valid.clear()),
+            rejected_by.get((item.key,), rejected.clear()),
+        )
+        for item in owners
+    ]
+
+
+def _prepare_eagerly(group: list[_File], spec: TableSpec, dim: pl.DataFrame) -> None:
+    """Every file's valid rows into ``item.valid``, rejected rows and counts into its tally;
+    a file whose rows cannot be prepared fails alone."""
+    failures: dict[int, FileFailure] = {}
+    for stack in _stacks((item, _taken_in(item, spec)) for item in group):
+        try:
+            parts = _prepare_stack(stack, spec, dim)
+        except Exception as exc:
+            if len({id(item) for item, _ in stack}) == 1:
+                failures.setdefault(id(stack[0][0]), FileFailure.of(exc))
+                continue
+            parts = []
+            for item in {id(i): i for i, _ in stack}.values():
+                try:
+                    own = [(i, frame) for i, frame in stack if i is item]
+                    parts += _prepare_stack(own, spec, dim)
+                except Exception as own_exc:
+                    failures.setdefault(id(item), FileFailure.of(own_exc))
+        for item, valid, rejected in parts:
+            item.tally.add(valid, rejected)
+            if valid.height:
+                item.valid.append(valid)
+    for item in group:
+        if id(item) in failures:
+            item.fail_parse(failures[id(item)])
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _write(group: list[_File], spec: TableSpec, stores: Stores, *, dry_run: bool) -> None:
+    """One replacement of the group's event rows, then one of their log rows."""
+    ready = [f for f in group if f.open]
+    if dry_run:
+        for item in ready:
+            item.finish()
+        return
+    if stores.log is None:
+        for item in [f for f in ready if f.tally.rejected]:
+            rejected = item.tally.rejected_rows()
+            item.fail(
+                reasons.QUARANTINE_UNAVAILABLE,
+                f"{item.tally.rows_quarantined} row(s) were rejected "
+                f"({combined_reason(rejected)}) but no quarantine store was given; "  # type: ignore[arg-type]
+                "nothing was written",
+            )
+        ready = [f for f in ready if f.open]
+    if not ready:
+        return
+    frames = [frame for item in ready for frame in item.valid]
+    for item in ready:
+        item.valid = []  # the frames list holds them until written
+    try:
+        stores.events.replace(spec.name, [f.key for f in ready], frames)
+    except Exception as exc:
+        _take_back(ready, spec, stores, exc, reason=reasons.WRITE_ERROR, what=spec.name)
+        return
+    del frames
+    _write_log(ready, spec, stores)
+
+
+def _write_stream(item: _File, spec: TableSpec, dim: pl.DataFrame, stores: Stores) -> None:
+    """A lone file: chunks prepared one stack at a time inside the one replacement."""
+    failure: list[FileFailure] = []
+
+    def valid_rows() -> Iterator[pl.DataFrame]:
+        try:
+            for stack in _stacks([(item, _taken_in(item, spec))]):
+                for _, valid, rejected in _prepare_stack(stack, spec, dim):
+                    item.tally.add(valid, rejected)
+                    yield valid
+        except Exception as exc:
+            failure.append(FileFailure.of(exc))
+            raise failure[-1] from exc
+
+    first = _first_rows(valid_rows(), item)
+    if item.result is not None:
+        return
+    try:
+        stores.events.replace(spec.name, [item.key], first)
+    except Exception as exc:
+        if failure:
+            item.fail_parse(failure[-1])
+            return
+        _take_back([item], spec, stores, exc, reason=reasons.WRITE_ERROR, what=spec.name)
+        return
+    _write_log([item], spec, stores)
+
+
+def _first_rows(frames: Iterator[pl.DataFrame], item: _File) -> Iterator[pl.DataFrame]:
+    """``frames``, after checking that the parser produced a row at all (else the file fails
+    with ``empty_parse`` before anything is written)."""
+    try:
+        for frame in frames:
+            if item.tally.row_count:
+                return _then([frame], frames)
+    except FileFailure as failure:
+        item.fail_parse(failure)
+        return iter(())
+    item.fail_parse(FileFailure(reasons.EMPTY_PARSE, "the parser returned no rows"))
+    return iter(())
+
+
+def _then(first: list[pl.DataFrame], rest: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    yield first.pop()  # popped: no reference outlives its use
+    yield from rest
+
+
+def _write_log(items: list[_File], spec: TableSpec, stores: Stores) -> None:
+    """Replace the files' validation_log rows with their rejected rows, then finish them."""
+    if stores.log is not None:
+        rejected = [frame for item in items for frame in item.tally.rejected]
+        try:
+            stores.log.replace(spec.name, [f.key for f in items], rejected)
+        except Exception as exc:
+            _take_back(
+                items, spec, stores, exc, reason=reasons.QUARANTINE_ERROR, what="validation_log"
+            )
+            return
+    for item in items:
+        item.finish()
+
+
+def _take_back(
+    items: list[_File], spec: TableSpec, stores: Stores, exc: Exception, *, reason: str, what: str
+) -> None:
+    """A write failed after (perhaps after) committing: remove this attempt's event and log
+    rows of files that had no earlier success, then fail them; if that fails too, leave them
+    pending (hidden from readers, healed by a rerun)."""
+    detail = f"writing {what} failed ({describe(exc)})"
+    # an event table that cannot even be read was not written to: nothing to take back
+    unwritten = isinstance(exc, TableCorruptError) and what == spec.name
+    fresh = [] if unwritten else [f for f in items if not f.was_success]
+    if fresh and stores.events.replaces:
+        ids = [f.key for f in fresh]
+        try:
+            stores.events.replace(spec.name, ids, [])
+            if stores.log is not None and stores.log.replaces:
+                stores.log.replace(spec.name, ids, [])
+        except Exception as undo:
+            for item in fresh:
+                item.record = False
+                item.fail(
+                    reason,
+                    f"{detail}; the rows written could not be taken back ({describe(undo)}), "
+                    "so the file stays pending and a rerun replaces them",
+                )
+    for item in items:
+        if item.open:
+            item.fail(reason, detail)
+
+
+def _record(items: list[_File], manifest: ManifestPort, dry_run: bool) -> None:
+    """One status write for the batch; if it fails every file reports ``manifest_error``.
+
+    A forced file that had succeeded and failed now is not recorded: its earlier rows and
+    ``success`` row stay whole, and the result reports this attempt's failure.
+    """
+    if dry_run:
+        return
+    recorded = [
+        f
+        for f in items
+        if f.record
+        and f.result is not None
+        and f.file_id is not None
+        and not (f.was_success and f.result.status == INGEST_STATUS_FAILED)
+    ]
+    try:
+        manifest.record([(f.key, f.result.status, f.meta, f.result) for f in recorded])  # type: ignore[union-attr]
+    except Exception as exc:
+        for item in recorded:
+            item.result = _unrecorded(item, item.result, exc)  # type: ignore[arg-type]
+
+
+def _unrecorded(item: _File, result: IngestionResult, exc: Exception) -> IngestionResult:
+    return IngestionResult(
+        status=INGEST_STATUS_FAILED,
+        row_count=result.row_count,
+        rows_written=0,
+        rows_quarantined=0,
+        file_id=item.file_id,
+        failure_reason=reasons.MANIFEST_ERROR,
+        error_message=(
+            f"{item.source}: could not confirm that status {result.status!r} was recorded "
+            f"({describe(exc)}); if it was not, the file stays pending and a rerun completes it"
+        ),
+        trading_date_min=result.trading_date_min,
+        trading_date_max=result.trading_date_max,
+    )
+
+
+def _by_table(items: list[_File]) -> dict[str, list[_File]]:
+    groups: dict[str, list[_File]] = {}
+    for item in items:
+        groups.setdefault(item.table, []).append(item)
+    return groups

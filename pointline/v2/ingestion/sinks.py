@@ -1,0 +1,220 @@
+"""The one write contract the pipeline speaks, and the wrappers that give every store it.
+
+Inside the pipeline every write is the same verb: *replace every row of these file ids with
+these frames, atomically* (:class:`RowSink`). The stores a caller injects come in several
+shapes — the spec's append-only :class:`~pointline.v2.storage.contracts.EventStore` and
+:class:`~pointline.v2.storage.contracts.QuarantineStore`, their file-replacing and batch
+extensions, or a plain ``(table_name, df)`` callable — and are wrapped into the verb once, at
+the entry (:func:`event_sink`, :func:`log_sink`, :func:`manifest_port`), the way an HTTP
+client wraps a plain function into a transport. The pipeline itself never asks what a store
+is.
+
+An append-only store cannot take rows back (``RowSink.replaces`` is False): exactly once
+then rests on the store's own dedupe by lineage, and a failed attempt's rows stay until a
+rerun completes the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
+
+import polars as pl
+
+from pointline.v2.fixed_point import REJECT_REASON
+from pointline.v2.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.storage.contracts import (
+    BatchEventStore,
+    BatchManifestStore,
+    BatchQuarantineStore,
+    EventStore,
+    FileReplacingEventStore,
+    FileReplacingQuarantineStore,
+    ManifestStore,
+    QuarantineStore,
+)
+
+Writer = EventStore | Callable[[str, pl.DataFrame], None]
+StatusUpdate = tuple[int, str, BronzeFileMetadata, IngestionResult | None]
+
+
+class RowSink(Protocol):
+    """Where one kind of row goes (event rows, or rejected rows for ``validation_log``)."""
+
+    @property
+    def replaces(self) -> bool:
+        """Whether :meth:`replace` really replaces (False: it can only add rows)."""
+        ...
+
+    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
+        """Replace every row of ``file_ids`` (rows meant for ``table``) with ``frames``.
+
+        Every row carries one of ``file_ids``; no frames delete the files' rows. Nothing
+        changes when it raises (per file where the store cannot replace many at once).
+        """
+        ...
+
+
+def combined_reason(rejected: pl.DataFrame) -> str | None:
+    """Distinct row reasons joined with ``+`` in sorted order (None when nothing was rejected)."""
+    if rejected.height == 0:
+        return None
+    found = sorted(rejected.get_column(REJECT_REASON).drop_nulls().unique().to_list())
+    return "+".join(found) if found else None
+
+
+def _by_file(file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> dict[int, pl.DataFrame]:
+    """The rows of each file id (an empty frame for a file without rows)."""
+    rows = [f for f in frames if f.height]
+    stacked = pl.concat(rows, how="diagonal_relaxed") if rows else None
+    parts = (
+        {}
+        if stacked is None
+        else {k[0]: v for k, v in stacked.partition_by("file_id", as_dict=True).items()}
+    )
+    empty = (
+        stacked.clear() if stacked is not None else pl.DataFrame(schema={REJECT_REASON: pl.Utf8})
+    )
+    return {int(i): parts.get(int(i), empty) for i in file_ids}
+
+
+class _BatchEvents:
+    replaces = True
+
+    def __init__(self, store: BatchEventStore) -> None:
+        self._store = store
+
+    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
+        self._store.replace_files(table, list(file_ids), frames)
+
+
+class _PerFileEvents:
+    replaces = True
+
+    def __init__(self, store: FileReplacingEventStore) -> None:
+        self._store = store
+
+    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
+        if len(file_ids) == 1:
+            self._store.replace_file(table, file_ids[0], frames)
+            return
+        for file_id, rows in _by_file(file_ids, frames).items():
+            self._store.replace_file(table, file_id, [rows] if rows.height else [])
+
+
+class _AppendEvents:
+    replaces = False
+
+    def __init__(self, append: Callable[[str, pl.DataFrame], None]) -> None:
+        self._append = append
+
+    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
+        rows = [f for f in frames if f.height]
+        if rows:
+            self._append(table, pl.concat(rows))
+
+
+class _BatchLog:
+    replaces = True
+
+    def __init__(self, store: BatchQuarantineStore) -> None:
+        self._store = store
+
+    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
+        entries = [
+            (file_id, table, rows, combined_reason(rows) or "rejected")
+            for file_id, rows in _by_file(file_ids, frames).items()
+            if rows.height
+        ]
+        self._store.replace_files(list(file_ids), entries)
+
+
+class _PerFileLog:
+    replaces = True
+
+    def __init__(self, store: FileReplacingQuarantineStore) -> None:
+        self._store = store
+
+    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
+        for file_id, rows in _by_file(file_ids, frames).items():
+            reason = combined_reason(rows) or "rejected"
+            self._store.replace_file(table, rows, reason=reason, file_id=file_id)
+
+
+class _AppendLog:
+    replaces = False
+
+    def __init__(self, store: QuarantineStore) -> None:
+        self._store = store
+
+    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
+        for file_id, rows in _by_file(file_ids, frames).items():
+            if rows.height == 0:
+                continue
+            groups = rows.group_by(REJECT_REASON, maintain_order=True)
+            for (reason,), group in groups:
+                self._store.append(table, group, reason=str(reason), file_id=file_id)
+
+
+def event_sink(writer: Writer) -> RowSink:
+    """The write verb over an event store or a plain ``(table_name, df)`` callable."""
+    if isinstance(writer, BatchEventStore):
+        return _BatchEvents(writer)
+    if isinstance(writer, FileReplacingEventStore):
+        return _PerFileEvents(writer)
+    if isinstance(writer, EventStore):
+        return _AppendEvents(writer.append)
+    if callable(writer):
+        return _AppendEvents(writer)
+    raise TypeError(
+        f"writer must be an EventStore or a (table_name, df) callable, not {type(writer).__name__}"
+    )
+
+
+def log_sink(store: QuarantineStore | None) -> RowSink | None:
+    """The write verb over a quarantine store (None: there is nowhere to put rejected rows)."""
+    if store is None:
+        return None
+    if isinstance(store, BatchQuarantineStore):
+        return _BatchLog(store)
+    if isinstance(store, FileReplacingQuarantineStore):
+        return _PerFileLog(store)
+    if isinstance(store, QuarantineStore):
+        return _AppendLog(store)
+    raise TypeError(f"quarantine_store must be a QuarantineStore, not {type(store).__name__}")
+
+
+class ManifestPort:
+    """The manifest verbs of the pipeline, each for many files at once."""
+
+    def __init__(self, store: ManifestStore) -> None:
+        self._store = store
+        self._batch: BatchManifestStore | None = (
+            store if isinstance(store, BatchManifestStore) else None
+        )
+
+    def filter_pending(self, metas: list[BronzeFileMetadata]) -> list[BronzeFileMetadata]:
+        return self._store.filter_pending(metas)
+
+    def resolve(self, metas: list[BronzeFileMetadata]) -> list[int]:
+        """The file id of every meta (new identities get a ``pending`` row)."""
+        if not metas:
+            return []
+        if self._batch is not None:
+            return self._batch.resolve_file_ids(metas)
+        return [self._store.resolve_file_id(meta) for meta in metas]
+
+    def record(self, updates: list[StatusUpdate]) -> None:
+        """Record every status (in one write where the store can)."""
+        if not updates:
+            return
+        if self._batch is not None:
+            self._batch.update_statuses(updates)
+            return
+        for file_id, status, meta, result in updates:
+            self._store.update_status(file_id, status, meta, result)
+
+
+def manifest_port(store: ManifestStore) -> ManifestPort:
+    """The batch manifest verbs over any manifest store."""
+    return ManifestPort(store)
