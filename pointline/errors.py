@@ -10,6 +10,7 @@
     ├── StorageError                        the storage layer failed (I/O, Delta commit)
     │   └── TableCorruptError               a table exists but cannot be read
     └── LayoutError (ValueError)            a Bronze path says nothing we can infer
+        └── NotARegularFileError            it names a FIFO, a device or a directory
 
 Bad arguments stay plain ``ValueError``. Errors of the libraries underneath (deltalake,
 polars, pyarrow) are translated at the adapter edge, once, with ``raise ... from exc``.
@@ -59,3 +60,7 @@ class TableCorruptError(StorageError):
 
 class LayoutError(PointlineError, ValueError):
     """A Bronze path does not say what the caller did not pass (vendor, data type, ...)."""
+
+
+class NotARegularFileError(LayoutError):
+    """A Bronze path names something other than a regular file (a FIFO, a device, a directory)."""

@@ -169,3 +169,23 @@ def test_a_rerun_of_the_directory_skips_every_success(tmp_path: Path, bronze: Pa
     again = lake.ingest(bronze)
     assert [r.skipped for r in again] == [r.status == "success" for r in first]
     assert lake.scan("trades").collect().select("file_id", "file_seq").is_unique().all()
+
+
+def test_a_fifo_named_like_a_bronze_file_fails_alone_as_not_a_regular_file(tmp_path: Path):
+    import os
+
+    from pointline.errors import NotARegularFileError
+
+    lake = _new_lake(tmp_path / "lake")
+    folder = tmp_path / "in"
+    good = _tardis(folder, "trades", "BTCUSDT", 5)
+    fifo = folder / vendor_file_name(EXCHANGE, "quotes", DAY, "BTCUSDT")
+    os.mkfifo(fifo)
+    results = lake.ingest(folder)
+    by_status = {(r.status, r.failure_reason) for r in results}
+    assert by_status == {("success", None), ("failed", "not_a_regular_file")}
+    failed = next(r for r in results if r.status == "failed")
+    assert str(fifo) in failed.error_message and "not a regular file" in failed.error_message
+    with pytest.raises(NotARegularFileError, match="not a regular file"):
+        lake.ingest_file(fifo)
+    assert lake.ingest_file(good).skipped

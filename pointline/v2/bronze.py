@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from pointline.errors import LayoutError
+from pointline.errors import LayoutError, NotARegularFileError
 from pointline.v2.ingestion import reasons
 from pointline.v2.models import BronzeFileMetadata, sha256_of
 from pointline.v2.vendors.registry import recognise
@@ -44,11 +44,17 @@ def describe_file(
     """Metadata of one Bronze file, inferring what the caller did not pass from its path.
 
     Raises:
-        FileNotFoundError: the path is not a file.
+        FileNotFoundError: nothing is at the path.
+        NotARegularFileError: the path is not a regular file (a FIFO, a directory).
         LayoutError: vendor or data type can be neither inferred nor were given.
     """
     path = Path(path)
     if not path.is_file():
+        if path.exists():  # never opened: reading a FIFO would block
+            raise NotARegularFileError(
+                f"{path} is not a regular file (a FIFO, device or directory); a Bronze file is "
+                "a regular file"
+            )
         raise FileNotFoundError(f"Bronze file not found: {path}")
     location = recognise(path, vendor=vendor)
     vendor = vendor or (location.vendor if location else None)
@@ -80,6 +86,8 @@ def describe_file(
 
 def path_failure_reason(exc: BaseException) -> str:
     """The reason code of a path that :func:`describe_file` refused."""
+    if isinstance(exc, NotARegularFileError):
+        return reasons.NOT_A_REGULAR_FILE
     if isinstance(exc, LayoutError):
         return reasons.LAYOUT_ERROR
     if isinstance(exc, FileNotFoundError):

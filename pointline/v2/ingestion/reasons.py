@@ -27,6 +27,7 @@ MANIFEST_ERROR = "manifest_error"
 
 # Paths that cannot be described as a Bronze file (``Lake.ingest`` of a directory).
 LAYOUT_ERROR = "layout_error"
+NOT_A_REGULAR_FILE = "not_a_regular_file"
 FILE_NOT_FOUND = "file_not_found"
 OS_ERROR = "os_error"
 INVALID_INPUT = "invalid_input"

@@ -9,9 +9,11 @@ the entry (:func:`event_sink`, :func:`log_sink`, :func:`manifest_port`), the way
 client wraps a plain function into a transport. The pipeline itself never asks what a store
 is.
 
-An append-only store cannot take rows back (``RowSink.replaces`` is False): exactly once
-then rests on the store's own dedupe by lineage, and a failed attempt's rows stay until a
-rerun completes the file.
+A store that replaces the rows of many files at once (``replace_files``, the
+:class:`~pointline.v2.storage.contracts.BatchEventStore` and ``BatchQuarantineStore`` shape: the
+Delta stores and the in-memory fakes) is used as it is. Any other store is append-only: it
+cannot take rows back (``RowSink.replaces`` is False), exactly once then rests on the store's
+own dedupe by lineage, and a failed attempt's rows stay until a rerun completes the file.
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ from pointline.v2.storage.contracts import (
     BatchManifestStore,
     BatchQuarantineStore,
     EventStore,
-    FileReplacingEventStore,
-    FileReplacingQuarantineStore,
     ManifestStore,
     QuarantineStore,
 )
@@ -88,20 +88,6 @@ class _BatchEvents:
         self._store.replace_files(table, list(file_ids), frames)
 
 
-class _PerFileEvents:
-    replaces = True
-
-    def __init__(self, store: FileReplacingEventStore) -> None:
-        self._store = store
-
-    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
-        if len(file_ids) == 1:
-            self._store.replace_file(table, file_ids[0], frames)
-            return
-        for file_id, rows in _by_file(file_ids, frames).items():
-            self._store.replace_file(table, file_id, [rows] if rows.height else [])
-
-
 class _AppendEvents:
     replaces = False
 
@@ -129,18 +115,6 @@ class _BatchLog:
         self._store.replace_files(list(file_ids), entries)
 
 
-class _PerFileLog:
-    replaces = True
-
-    def __init__(self, store: FileReplacingQuarantineStore) -> None:
-        self._store = store
-
-    def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
-        for file_id, rows in _by_file(file_ids, frames).items():
-            reason = combined_reason(rows) or "rejected"
-            self._store.replace_file(table, rows, reason=reason, file_id=file_id)
-
-
 class _AppendLog:
     replaces = False
 
@@ -160,8 +134,6 @@ def event_sink(writer: Writer) -> RowSink:
     """The write verb over an event store or a plain ``(table_name, df)`` callable."""
     if isinstance(writer, BatchEventStore):
         return _BatchEvents(writer)
-    if isinstance(writer, FileReplacingEventStore):
-        return _PerFileEvents(writer)
     if isinstance(writer, EventStore):
         return _AppendEvents(writer.append)
     if callable(writer):
@@ -177,8 +149,6 @@ def log_sink(store: QuarantineStore | None) -> RowSink | None:
         return None
     if isinstance(store, BatchQuarantineStore):
         return _BatchLog(store)
-    if isinstance(store, FileReplacingQuarantineStore):
-        return _PerFileLog(store)
     if isinstance(store, QuarantineStore):
         return _AppendLog(store)
     raise TypeError(f"quarantine_store must be a QuarantineStore, not {type(store).__name__}")
