@@ -88,7 +88,7 @@ def _bronze(folder: Path) -> None:
     rows = [(T0 + i, "buy", 42_000_000_000_000, 1_000_000_000) for i in range(3)]
     write_mini_trades(folder, rows=rows, name="good-a")
     write_mini_trades(folder, rows=[(T0 + 9, "sell", 1, 1)], name="good-b")
-    # a price that is not a number: the rows parse, but cannot be prepared for the table
+    # a price that is not a number: the rows parse, but do not fit the table
     bad = write_mini_trades(folder, rows=[(T0, "buy", 1, 1)], name="not-a-number")
     bad.write_text(bad.read_text().replace(",1,1", ",one,1"))
 
@@ -149,8 +149,10 @@ def test_batch_and_one_by_one_agree_on_every_field(tmp_path: Path, bronze: Path)
     broken = by_name[vendor_file_name(EXCHANGE, "liquidations", DAY, "BTCUSDT")]
     assert (broken.status, broken.failure_reason) == ("failed", "schema_mismatch")
     not_a_number = by_name["not-a-number.csv"]
-    assert (not_a_number.status, not_a_number.failure_reason) == ("failed", "parse_error")
-    assert "not-a-number.csv" in not_a_number.error_message
+    assert (not_a_number.status, not_a_number.failure_reason) == ("failed", "schema_mismatch")
+    assert "not-a-number.csv: column 'price'" in not_a_number.error_message
+    quiet = by_name[vendor_file_name(EXCHANGE, "trades", DAY, "XRPUSDT")]  # header only
+    assert (quiet.status, quiet.row_count, quiet.skipped) == ("success", 0, False)
     # the good files of the same table and batch were written
     assert by_name["good-a.csv"].status == by_name["good-b.csv"].status == "success"
     assert by_name["good-a.csv"].rows_written == 3

@@ -92,7 +92,7 @@ def test_batch_results_equal_one_by_one(dim):
         "success",
         "quarantined",
         "failed",
-        "failed",
+        "success",
         "success",
     ]
     assert one[1].read("trades").equals(many[1].read("trades"))
@@ -121,7 +121,7 @@ def test_rerun_skips_successes_and_retries_the_rest(dim):
     manifest, events, quarantine = stores()
     run_batch(manifest, events, quarantine, dim)
     again = run_batch(manifest, events, quarantine, dim)
-    assert [r.skipped for r in again] == [True, True, False, False, False, True]
+    assert [r.skipped for r in again] == [True, True, False, False, True, True]
     assert events.read("trades").height == 3 + 2 + 4
     assert quarantine.read().height == 1 + 2
 
@@ -155,12 +155,22 @@ def test_falls_back_to_one_by_one_for_plain_writers(dim):
     assert results[0].status == "success" and written == [3]
 
 
-def test_a_file_whose_rows_cannot_be_prepared_fails_alone(dim):
-    """Stacked with good files of its table, a file whose rows do not fit the table fails on
-    its own, named, with the reason it gets alone; the good files are written."""
+def test_a_file_whose_rows_cannot_be_prepared_fails_alone(dim, monkeypatch):
+    """Stacked with good files of its table, a file whose rows break a row step fails on its
+    own, named, with the result it gets alone; the good files are written."""
+    from pointline.v2.ingestion import steps
+
+    real = steps.resolve_symbols
+
+    def fragile(df, view):
+        if (df.get_column("symbol") == "BOOM").any():
+            raise RuntimeError("cannot resolve BOOM")
+        return real(df, view)
+
+    monkeypatch.setattr(steps, "resolve_symbols", fragile)
     files = {
         "a.csv": lambda m: make_trades(n=2),
-        "text-price.csv": lambda m: make_trades(n=2).with_columns(price=pl.lit("12.5")),
+        "boom.csv": lambda m: make_trades(n=2).with_columns(symbol=pl.lit("BOOM")),
         "b.csv": lambda m: make_trades(n=3),
     }
     batch = [make_meta(name, sha=f"{i:064d}") for i, name in enumerate(files)]
@@ -185,8 +195,12 @@ def test_a_file_whose_rows_cannot_be_prepared_fails_alone(dim):
         dim_symbol_df=dim,
         quarantine_store=quarantine,
     )
-    assert [r.status for r in results] == ["success", "failed", "success"]
-    assert "text-price.csv" in results[1].error_message
+    assert [(r.status, r.failure_reason) for r in results] == [
+        ("success", None),
+        ("failed", "parse_error"),
+        ("success", None),
+    ]
+    assert results[1].error_message.endswith("boom.csv: RuntimeError: cannot resolve BOOM")
     assert [comparable(r) for r in results] == [comparable(r) for r in singles]
     assert events.read("trades")["file_id"].to_list() == [1, 1, 3, 3, 3]
 
@@ -220,7 +234,7 @@ def test_failure_at_any_batch_call_then_rerun_leaves_one_copy(dim, store, method
     assert all(r.status in {"success", "failed", "quarantined"} for r in first)
     run_batch(manifest, events, quarantine, dim)
     statuses = manifest.read().sort("file_id")["status"].to_list()
-    assert statuses == ["success", "success", "quarantined", "failed", "failed", "success"]
+    assert statuses == ["success", "success", "quarantined", "failed", "success", "success"]
     rows = events.read("trades")
     assert rows.height == 3 + 2 + 4
     assert rows.select("file_id", "file_seq").is_unique().all()

@@ -163,9 +163,95 @@ def test_vendor_parse_error_keeps_its_reason(stores, dim):
     assert "missing columns ['price']" in result.error_message
 
 
-def test_empty_parse_fails(stores, dim):
+def test_no_rows_at_all_is_a_success_with_zero_rows_and_a_rerun_skips(stores, dim):
+    """A quiet day: a file that parses to no row is ingested (0 rows), not failed."""
     result = stores.ingest(make_meta(), make_trades(rows=[]), dim)
-    assert (result.status, result.failure_reason) == ("failed", "empty_parse")
+    assert (result.status, result.row_count, result.rows_written) == ("success", 0, 0)
+    assert result.failure_reason is None and result.trading_date_min is None
+    assert stores.manifest.read()["status"].to_list() == ["success"]
+    assert stores.ingest(make_meta(), make_trades(rows=[]), dim).skipped
+    chunks = stores.ingest(make_meta(sha="b" * 64), lambda m: iter([make_trades(rows=[])]), dim)
+    assert (chunks.status, chunks.row_count) == ("success", 0)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "dtype"),
+    [
+        ("price", [12.345, 1.0, 2.0], pl.Float64),
+        ("qty", [True, False, True], pl.Boolean),
+        ("price", ["1", "2", "3"], pl.Utf8),
+        ("qty", [1, 2, 3], pl.UInt64),
+    ],
+)
+def test_a_number_of_the_wrong_dtype_is_refused_never_truncated(stores, dim, column, values, dtype):
+    frame = make_trades(n=3).with_columns(pl.Series(column, values, dtype=dtype))
+    result = stores.ingest(make_meta(), frame, dim)
+    assert (result.status, result.failure_reason) == ("failed", "schema_mismatch")
+    assert f"column '{column}' of table 'trades' must be Int64 scaled by 1,000,000,000" in (
+        result.error_message
+    )
+    assert f"the parser gave {pl.Series(values, dtype=dtype).dtype}" in result.error_message
+    assert stores.rows().height == 0
+
+
+def test_a_decimal_column_is_refused(stores, dim):
+    from decimal import Decimal
+
+    frame = make_trades(n=2).with_columns(
+        price=pl.Series([Decimal("12.345"), Decimal("1")], dtype=pl.Decimal(10, 3))
+    )
+    result = stores.ingest(make_meta(), frame, dim)
+    assert (result.status, result.failure_reason) == ("failed", "schema_mismatch")
+    assert "the parser gave Decimal" in result.error_message
+
+
+def test_smaller_integers_widen_without_loss(stores, dim):
+    frame = make_trades(n=2).with_columns(
+        pl.col("qty").cast(pl.Int32), pl.col("ts_local_us").cast(pl.Int64)
+    )
+    frame = frame.with_columns(qty=pl.Series([7, 8], dtype=pl.UInt32))
+    result = stores.ingest(make_meta(), frame, dim)
+    assert (result.status, result.rows_written) == ("success", 2)
+    assert stores.rows()["qty"].to_list() == [7, 8]
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [253_402_300_800_000_000, -62_135_596_800_000_001, 2**63 - 1, -(2**63)],
+)
+def test_a_timestamp_no_date_can_come_of_is_quarantined_not_raised(stores, dim, ts):
+    rows = make_trades(n=3).to_dicts()
+    rows[1]["ts_event_us"] = ts
+    result = stores.ingest(make_meta(), make_trades(rows), dim)
+    assert (result.status, result.rows_written, result.rows_quarantined) == ("success", 2, 1)
+    log = stores.quarantine.read()
+    assert log["rule_name"].to_list() == ["invalid_timestamp"]
+    assert log["field_name"].to_list() == ["ts_event_us"]
+    assert log["field_value"].to_list() == [str(ts)]
+    assert result.trading_date_min == result.trading_date_max == datetime.date(2024, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("ts", "kept"),
+    [
+        (1_704_153_600, False),  # seconds read as microseconds: 1970
+        (1_704_153_600_000, False),  # milliseconds
+        (T0 - DAY_US - 1, False),  # more than a day before the file's date
+        (T0 - DAY_US, True),  # a day before: kept
+        (T0 + 2 * DAY_US - 1, True),  # the day after the file's day: kept
+        (T0 + 2 * DAY_US, False),
+    ],
+)
+def test_a_timestamp_far_from_the_file_date_is_implausible(stores, ts, kept):
+    dim = make_dim((("binance", "BTCUSDT", 11, 0, 2**63 - 1),))
+    rows = make_trades(n=2).to_dicts()
+    rows[1]["ts_event_us"] = ts
+    meta = make_meta()
+    meta.date = datetime.date(2024, 1, 2)
+    result = stores.ingest(meta, make_trades(rows), dim)
+    assert result.rows_written == (2 if kept else 1)
+    if not kept:
+        assert stores.quarantine.read()["rule_name"].to_list() == ["implausible_timestamp"]
 
 
 def test_parser_returning_wrong_columns_is_a_schema_mismatch(stores, dim):

@@ -80,7 +80,11 @@ class FileFailure(Exception):
         if isinstance(exc, FileFailure):
             return exc
         if isinstance(exc, VendorParseError):
-            return cls(exc.reason, str(exc))
+            # the pipeline names the file by its Bronze path: not twice
+            message = str(exc)
+            if exc.path is not None:
+                message = message.removeprefix(f"{exc.path}: ")
+            return cls(exc.reason, message)
         if isinstance(exc, SchemaMismatchError):
             return cls(reasons.SCHEMA_MISMATCH, str(exc))
         return cls(reasons.PARSE_ERROR, describe(exc))
@@ -331,10 +335,7 @@ def _collect(item: _File, parse: Future[Parsed | FileFailure]) -> None:
     if isinstance(parsed, FileFailure):
         item.fail_parse(parsed)
         return
-    if isinstance(parsed, list) and not parsed:
-        item.fail_parse(FileFailure(reasons.EMPTY_PARSE, "the parser returned no rows"))
-        return
-    item.parsed = parsed
+    item.parsed = parsed  # no rows at all (a quiet day, a header-only file) is a success
 
 
 def _taken_in(item: _File, spec: TableSpec) -> Iterator[pl.DataFrame]:
@@ -344,7 +345,14 @@ def _taken_in(item: _File, spec: TableSpec) -> Iterator[pl.DataFrame]:
     for chunk in _chunks(parsed) if parsed is not None else ():
         if chunk.height == 0:
             continue
-        frame = steps.intake(chunk, spec, file_id=item.key, seq_start=seq, source=item.source)
+        frame = steps.intake(
+            chunk,
+            spec,
+            file_id=item.key,
+            seq_start=seq,
+            source=item.source,
+            file_date=item.meta.date,
+        )
         seq += chunk.height
         yield frame
 
@@ -398,7 +406,13 @@ def _prepare_eagerly(group: list[_File], spec: TableSpec, dim: pl.DataFrame) -> 
     """Every file's valid rows into ``item.valid``, rejected rows and counts into its tally;
     a file whose rows cannot be prepared fails alone."""
     failures: dict[int, FileFailure] = {}
-    for stack in _stacks((item, _taken_in(item, spec)) for item in group):
+    taken: list[tuple[_File, Iterator[pl.DataFrame]]] = []
+    for item in group:
+        try:
+            taken.append((item, iter(list(_taken_in(item, spec)))))
+        except Exception as exc:
+            item.fail_parse(FileFailure.of(exc))
+    for stack in _stacks(taken):
         try:
             parts = _prepare_stack(stack, spec, dim)
         except Exception as exc:
@@ -469,11 +483,8 @@ def _write_stream(item: _File, spec: TableSpec, dim: pl.DataFrame, stores: Store
             failure.append(FileFailure.of(exc))
             raise failure[-1] from exc
 
-    first = _first_rows(valid_rows(), item)
-    if item.result is not None:
-        return
     try:
-        stores.events.replace(spec.name, [item.key], first)
+        stores.events.replace(spec.name, [item.key], valid_rows())
     except Exception as exc:
         if failure:
             item.fail_parse(failure[-1])
@@ -481,25 +492,6 @@ def _write_stream(item: _File, spec: TableSpec, dim: pl.DataFrame, stores: Store
         _take_back([item], spec, stores, exc, reason=reasons.WRITE_ERROR, what=spec.name)
         return
     _write_log([item], spec, stores)
-
-
-def _first_rows(frames: Iterator[pl.DataFrame], item: _File) -> Iterator[pl.DataFrame]:
-    """``frames``, after checking that the parser produced a row at all (else the file fails
-    with ``empty_parse`` before anything is written)."""
-    try:
-        for frame in frames:
-            if item.tally.row_count:
-                return _then([frame], frames)
-    except FileFailure as failure:
-        item.fail_parse(failure)
-        return iter(())
-    item.fail_parse(FileFailure(reasons.EMPTY_PARSE, "the parser returned no rows"))
-    return iter(())
-
-
-def _then(first: list[pl.DataFrame], rest: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-    yield first.pop()  # popped: no reference outlives its use
-    yield from rest
 
 
 def _write_log(items: list[_File], spec: TableSpec, stores: Stores) -> None:

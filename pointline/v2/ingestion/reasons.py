@@ -14,6 +14,8 @@ INVALID_DERIVATIVE_TICKER_VALUES = "invalid_derivative_ticker_values"
 INVALID_LIQUIDATION_VALUES = "invalid_liquidation_values"
 INVALID_OPTIONS_CHAIN_VALUES = "invalid_options_chain_values"
 MISSING_SSE_SEQUENCE_FIELDS = "missing_sse_sequence_fields"
+INVALID_TIMESTAMP = "invalid_timestamp"
+IMPLAUSIBLE_TIMESTAMP = "implausible_timestamp"
 
 # File failures (IngestionResult.failure_reason / manifest status_reason).
 PARSE_ERROR = "parse_error"

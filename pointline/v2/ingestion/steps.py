@@ -7,6 +7,8 @@ that rejects it, and the last step splits the frame into rows to write and rows 
 
 from __future__ import annotations
 
+import datetime
+
 import polars as pl
 
 from pointline.errors import SchemaMismatchError
@@ -28,8 +30,10 @@ def ensure_reject_columns(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def check_parsed_columns(df: pl.DataFrame, spec: TableSpec, *, source: str) -> None:
-    """The parser must return the table's required columns (except the derived ones) and no
-    column the table does not know."""
+    """The parser must return the table's required columns (except the derived ones), no
+    column the table does not know, and each column in its spec dtype or one that widens to
+    it without loss (a smaller integer; a null column). A float, decimal or boolean for an
+    integer column is refused, never truncated."""
     known = set(spec.columns()) | set(REJECT_COLUMNS)
     required = [c for c in spec.required_columns() if c not in DERIVED_COLUMNS]
     missing = [c for c in required if c not in df.columns]
@@ -39,6 +43,69 @@ def check_parsed_columns(df: pl.DataFrame, spec: TableSpec, *, source: str) -> N
             f"{source}: parsed rows do not fit table {spec.name!r}: "
             f"missing columns {missing}, unexpected columns {unexpected}"
         )
+    for column in spec.column_specs:
+        got = df.schema.get(column.name)
+        if got is None or _widens_to(got, column.dtype):
+            continue
+        scale = f" scaled by {column.scale:,}" if column.scale else ""
+        raise SchemaMismatchError(
+            f"{source}: column {column.name!r} of table {spec.name!r} must be "
+            f"{column.dtype}{scale}, the parser gave {got} (only lossless integer widening is "
+            "accepted)"
+        )
+
+
+_INT_BITS = {
+    pl.Int8: (8, True),
+    pl.Int16: (16, True),
+    pl.Int32: (32, True),
+    pl.Int64: (64, True),
+    pl.UInt8: (8, False),
+    pl.UInt16: (16, False),
+    pl.UInt32: (32, False),
+    pl.UInt64: (64, False),
+}
+
+
+def _widens_to(got: pl.DataType, want: pl.DataType) -> bool:
+    """Whether every value of dtype ``got`` is a value of ``want``."""
+    if got == want or got == pl.Null:
+        return True
+    if isinstance(want, pl.List) and isinstance(got, pl.List | pl.Array):
+        return _widens_to(got.inner, want.inner)  # type: ignore[arg-type]
+    if want == pl.String:
+        return isinstance(got, pl.Categorical | pl.Enum)
+    wanted, have = _INT_BITS.get(want.base_type()), _INT_BITS.get(got.base_type())
+    if wanted is None or have is None:
+        return False
+    (want_bits, want_signed), (got_bits, got_signed) = wanted, have
+    if want_signed == got_signed:
+        return got_bits <= want_bits
+    return want_signed and got_bits < want_bits  # unsigned into a wider signed integer
+
+
+# Timestamps a date can be derived from: 0001-01-01 to 9999-12-31 (UTC microseconds).
+TS_MIN_US = -62_135_596_800_000_000
+TS_MAX_US = 253_402_300_799_999_999
+_US_PER_DAY = 86_400_000_000
+TIMESTAMP_REASONS = (reasons.INVALID_TIMESTAMP, reasons.IMPLAUSIBLE_TIMESTAMP)
+
+
+def check_timestamps(df: pl.DataFrame, file_date: datetime.date | None) -> pl.DataFrame:
+    """Reject rows whose ``ts_event_us`` no date can come of (``invalid_timestamp``) or that
+    lies more than a day outside the file's date (``implausible_timestamp``: seconds or
+    milliseconds read as microseconds land in 1970)."""
+    ts = pl.col("ts_event_us")
+    text = ts.cast(pl.Utf8)
+    df = _flag(df, ~ts.is_between(TS_MIN_US, TS_MAX_US), reasons.INVALID_TIMESTAMP, _TS, text)
+    if file_date is None:
+        return df
+    day = (file_date - datetime.date(1970, 1, 1)).days * _US_PER_DAY
+    outside = ~ts.is_between(day - _US_PER_DAY, day + 2 * _US_PER_DAY, closed="left")
+    return _flag(df, outside, reasons.IMPLAUSIBLE_TIMESTAMP, _TS, text)
+
+
+_TS = pl.lit("ts_event_us")
 
 
 def assign_lineage(df: pl.DataFrame, *, file_id: int, seq_start: int) -> pl.DataFrame:
@@ -95,7 +162,12 @@ def derive_trading_date(df: pl.DataFrame) -> pl.DataFrame:
     zone are rejected as ``unknown_exchange``."""
     exchanges = _distinct(df, "exchange")
     known = [name for name in exchanges if name in EXCHANGE_TIMEZONES]
-    df = df.with_columns(trading_date_expr(exchanges).alias("trading_date"))
+    date = trading_date_expr(exchanges)
+    if df.get_column(REJECT_REASON).is_in(TIMESTAMP_REASONS).any():
+        # no date of a timestamp no date can come of (nor of an implausible one)
+        bad = pl.col(REJECT_REASON).is_in(TIMESTAMP_REASONS).fill_null(False)
+        date = pl.when(bad).then(pl.lit(None, pl.Date)).otherwise(date)
+    df = df.with_columns(date.alias("trading_date"))
     if len(known) == len(exchanges):
         return df  # every exchange is known (nulls are caught by the required-column rule)
     unknown = pl.col("exchange").is_not_null() & ~pl.col("exchange").is_in(known)
@@ -178,11 +250,19 @@ def split_rows(df: pl.DataFrame, spec: TableSpec) -> tuple[pl.DataFrame, pl.Data
 
 
 def intake(
-    df: pl.DataFrame, spec: TableSpec, *, file_id: int, seq_start: int, source: str
+    df: pl.DataFrame,
+    spec: TableSpec,
+    *,
+    file_id: int,
+    seq_start: int,
+    source: str,
+    file_date: datetime.date | None = None,
 ) -> pl.DataFrame:
-    """A parsed chunk of one file checked (columns) and given its lineage and reject columns."""
+    """A parsed chunk of one file checked (columns, dtypes), given its lineage and reject
+    columns, and its timestamps checked against the file's date."""
     check_parsed_columns(df, spec, source=source)
-    return assign_lineage(ensure_reject_columns(df), file_id=file_id, seq_start=seq_start)
+    df = assign_lineage(ensure_reject_columns(df), file_id=file_id, seq_start=seq_start)
+    return check_timestamps(df, file_date)
 
 
 def prepare_rows(
