@@ -1,26 +1,50 @@
-"""Stable reason codes: row rules (validation_log ``rule_name``) and file failures."""
+"""Re-export of the reason codes of :mod:`pointline.v2.reasons` used by the pipeline.
+
+Kept so that existing imports keep working; new code imports :mod:`pointline.v2.reasons`.
+"""
 
 from __future__ import annotations
 
-# Row rules: a quarantined row carries exactly one of these (the first that applies).
-UNKNOWN_EXCHANGE = "unknown_exchange"
-NULL_REQUIRED_COLUMN = "null_required_column"
-MISSING_PIT_SYMBOL_COVERAGE = "missing_pit_symbol_coverage"
-INVALID_TRADE_VALUES = "invalid_trade_values"
-INVALID_QUOTE_VALUES = "invalid_quote_values"
-INVALID_ORDERBOOK_UPDATE_VALUES = "invalid_orderbook_update_values"
-INVALID_BOOK_SNAPSHOT_VALUES = "invalid_book_snapshot_values"
-INVALID_DERIVATIVE_TICKER_VALUES = "invalid_derivative_ticker_values"
-INVALID_LIQUIDATION_VALUES = "invalid_liquidation_values"
-INVALID_OPTIONS_CHAIN_VALUES = "invalid_options_chain_values"
-MISSING_SSE_SEQUENCE_FIELDS = "missing_sse_sequence_fields"
+from pointline.v2.reasons import (
+    DIM_SYMBOL_ERROR,
+    EMPTY_PARSE,
+    INVALID_BOOK_SNAPSHOT_VALUES,
+    INVALID_DERIVATIVE_TICKER_VALUES,
+    INVALID_LIQUIDATION_VALUES,
+    INVALID_OPTIONS_CHAIN_VALUES,
+    INVALID_ORDERBOOK_UPDATE_VALUES,
+    INVALID_QUOTE_VALUES,
+    INVALID_TRADE_VALUES,
+    MANIFEST_ERROR,
+    MISSING_PIT_SYMBOL_COVERAGE,
+    MISSING_SSE_SEQUENCE_FIELDS,
+    NULL_REQUIRED_COLUMN,
+    PARSE_ERROR,
+    QUARANTINE_ERROR,
+    QUARANTINE_UNAVAILABLE,
+    SCHEMA_MISMATCH,
+    UNKNOWN_EXCHANGE,
+    WRITE_ERROR,
+)
 
-# File failures (IngestionResult.failure_reason / manifest status_reason).
-PARSE_ERROR = "parse_error"
-EMPTY_PARSE = "empty_parse"
-SCHEMA_MISMATCH = "schema_mismatch"
-DIM_SYMBOL_ERROR = "dim_symbol_error"
-WRITE_ERROR = "write_error"
-QUARANTINE_ERROR = "quarantine_error"
-QUARANTINE_UNAVAILABLE = "quarantine_unavailable"
-MANIFEST_ERROR = "manifest_error"
+__all__ = [
+    "DIM_SYMBOL_ERROR",
+    "EMPTY_PARSE",
+    "INVALID_BOOK_SNAPSHOT_VALUES",
+    "INVALID_DERIVATIVE_TICKER_VALUES",
+    "INVALID_LIQUIDATION_VALUES",
+    "INVALID_OPTIONS_CHAIN_VALUES",
+    "INVALID_ORDERBOOK_UPDATE_VALUES",
+    "INVALID_QUOTE_VALUES",
+    "INVALID_TRADE_VALUES",
+    "MANIFEST_ERROR",
+    "MISSING_PIT_SYMBOL_COVERAGE",
+    "MISSING_SSE_SEQUENCE_FIELDS",
+    "NULL_REQUIRED_COLUMN",
+    "PARSE_ERROR",
+    "QUARANTINE_ERROR",
+    "QUARANTINE_UNAVAILABLE",
+    "SCHEMA_MISMATCH",
+    "UNKNOWN_EXCHANGE",
+    "WRITE_ERROR",
+]
