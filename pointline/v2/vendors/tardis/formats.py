@@ -146,7 +146,7 @@ OPTIONS_CHAIN = _format(
     "options_chain",
     (
         "type",
-        "strike",
+        "strike_price",
         "expiration",
         "open_interest",
         "last_price",
@@ -173,7 +173,7 @@ OPTIONS_CHAIN = _format(
         "underlying_index": column("underlying_index"),
     },
     {
-        "strike": ("strike", PRICE_SCALE),
+        "strike": ("strike_price", PRICE_SCALE),
         "open_interest": ("open_interest", QTY_SCALE),
         "last_price": ("last_price", PRICE_SCALE),
         "bid_price": ("bid_price", PRICE_SCALE),
@@ -184,7 +184,8 @@ OPTIONS_CHAIN = _format(
         "underlying_price": ("underlying_price", PRICE_SCALE),
     },
 )
-"""One option's quote, greeks and underlying per row; ``expiration`` in microseconds."""
+"""One option's quote, greeks and underlying per row; ``expiration`` in microseconds. The
+strike's column is ``strike_price`` (as in real Deribit and OKX files), stored as ``strike``."""
 
 FORMATS: dict[str, StreamFormat] = {
     f.data_type: f
