@@ -24,7 +24,8 @@ REJECT_VALUE = "_reject_value"
 REJECT_COLUMNS: tuple[str, ...] = (REJECT_REASON, REJECT_FIELD, REJECT_VALUE)
 
 
-_DECIMAL_RE = r"^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$"
+# ASCII digits only: ``\d`` would also match Unicode digits (``١٢``), which are not decimal text
+_DECIMAL_RE = r"^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]{1,4}))?$"
 _INT64_DIGITS = 19
 
 
@@ -111,7 +112,9 @@ def _redo_slow(
     exact = pl.select(_slow_exact(pl.lit(hard).str.strip_chars(), scale_exp=scale_exp))
     exact_values = exact.to_series()
     values = values.scatter(positions, exact_values)
-    well_formed = hard.str.strip_chars().str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+    well_formed = hard.str.strip_chars().str.contains(
+        r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+    )
     hard_reasons = pl.select(
         pl.when(pl.lit(exact_values).is_not_null())
         .then(pl.lit(None, pl.Utf8))
