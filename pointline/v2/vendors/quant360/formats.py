@@ -14,8 +14,6 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from pointline.errors import VendorParseError
-from pointline.v2.reasons import EMPTY_FILE, SCHEMA_MISMATCH
 from pointline.v2.vendors import text_files
 from pointline.v2.vendors.quant360 import reader
 from pointline.v2.vendors.stream_format import FileContext, StreamFormat, check_header_of
@@ -43,18 +41,7 @@ def map_text(
 
 
 def _checked_header(fmt: StreamFormat, ctx: FileContext) -> None:
-    try:
-        header = text_files.read_header(ctx.path, clean_names=True)
-    except VendorParseError as exc:
-        if exc.reason != EMPTY_FILE:
-            raise
-        # Quant360 has reported a 0-byte member as a header mismatch so far (issue 14 item 5)
-        raise VendorParseError(
-            f"{ctx.path}: the file is empty (no header row)",
-            reason=SCHEMA_MISMATCH,
-            path=str(ctx.path),
-        ) from exc
-    check_header_of(fmt, header, ctx.path)
+    check_header_of(fmt, text_files.read_header(ctx.path, clean_names=True), ctx.path)
 
 
 def parse_file(fmt: StreamFormat, ctx: FileContext) -> pl.DataFrame:
@@ -64,9 +51,13 @@ def parse_file(fmt: StreamFormat, ctx: FileContext) -> pl.DataFrame:
 
 
 def iter_file(fmt: StreamFormat, ctx: FileContext, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """The file as frames of at most ``chunk_rows`` rows; ``file_seq`` continues across them."""
+    """The file as frames of at most ``chunk_rows`` rows; ``file_seq`` continues across them.
+    A file without data rows yields one empty frame (the whole-file parse gives the same)."""
     _checked_header(fmt, ctx)
     next_seq = 1
     for text in reader.iter_text(ctx.path, fmt.used_columns(), chunk_rows):
         yield map_text(fmt, text, ctx, first_seq=next_seq)
         next_seq += text.height
+    if next_seq == 1:  # no data rows: one empty frame of the table's columns, as Tardis
+        empty = pl.DataFrame(schema=dict.fromkeys(fmt.used_columns(), pl.Utf8))
+        yield map_text(fmt, empty, ctx, first_seq=1)
