@@ -66,6 +66,18 @@ def test_invalid_text_is_flagged(text):
     assert reasons.to_list() == ["invalid_decimal"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["\u0661\u0662", "\u0661.5", "1.\u0665", "\uff11\uff12", "\u0967e3", "\U0001d7d9", "1e\u0662"],
+)
+def test_unicode_digits_are_not_decimal_text(text):
+    """Issue 14 item 13: Arabic-Indic, full-width, Devanagari and mathematical digits are not
+    ASCII decimal text: ``invalid_decimal`` (they used to be ``unrepresentable_decimal``)."""
+    values, reasons = convert([text, "1.5"])
+    assert values.to_list() == [None, 1_500_000_000]
+    assert reasons.to_list() == ["invalid_decimal", None]
+
+
 def test_missing_values_are_nulls_not_errors():
     values, reasons = convert(["", None])
     assert values.to_list() == [None, None]

@@ -35,8 +35,8 @@ from pointline.schemas.types import (
     INGEST_STATUS_QUARANTINED,
     INGEST_STATUS_SUCCESS,
 )
-from pointline.v2.ingestion.reasons import MISSING_PIT_SYMBOL_COVERAGE
 from pointline.v2.models import IngestionResult
+from pointline.v2.reasons import MISSING_PIT_SYMBOL_COVERAGE
 
 _PIPE_WIDTH = 160
 _STATUS_STYLE = {

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pointline.errors import LayoutError, NotARegularFileError
-from pointline.v2.ingestion import reasons
+from pointline.v2 import reasons
 from pointline.v2.models import BronzeFileMetadata, sha256_of
 from pointline.v2.vendors.registry import recognise
 

@@ -16,15 +16,16 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from pointline.v2.reasons import INVALID_DECIMAL, UNREPRESENTABLE_DECIMAL
+
 REJECT_REASON = "_reject_reason"
 REJECT_FIELD = "_reject_field"
 REJECT_VALUE = "_reject_value"
 REJECT_COLUMNS: tuple[str, ...] = (REJECT_REASON, REJECT_FIELD, REJECT_VALUE)
 
-REASON_INVALID_DECIMAL = "invalid_decimal"
-REASON_UNREPRESENTABLE = "unrepresentable_decimal"
 
-_DECIMAL_RE = r"^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,4}))?$"
+# ASCII digits only: ``\d`` would also match Unicode digits (``١٢``), which are not decimal text
+_DECIMAL_RE = r"^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]{1,4}))?$"
 _INT64_DIGITS = 19
 
 
@@ -111,13 +112,15 @@ def _redo_slow(
     exact = pl.select(_slow_exact(pl.lit(hard).str.strip_chars(), scale_exp=scale_exp))
     exact_values = exact.to_series()
     values = values.scatter(positions, exact_values)
-    well_formed = hard.str.strip_chars().str.contains(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+    well_formed = hard.str.strip_chars().str.contains(
+        r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+    )
     hard_reasons = pl.select(
         pl.when(pl.lit(exact_values).is_not_null())
         .then(pl.lit(None, pl.Utf8))
         .when(pl.lit(well_formed))
-        .then(pl.lit(REASON_UNREPRESENTABLE))
-        .otherwise(pl.lit(REASON_INVALID_DECIMAL))
+        .then(pl.lit(UNREPRESENTABLE_DECIMAL))
+        .otherwise(pl.lit(INVALID_DECIMAL))
     ).to_series()
     if hard_reasons.is_not_null().any():
         reasons = reasons.scatter(positions, hard_reasons)
@@ -182,6 +185,8 @@ def decimal_status(text: pl.Expr, *, scale: int) -> pl.Expr:
 def convert_decimal_columns(
     frame: pl.LazyFrame | pl.DataFrame,
     columns: Mapping[str, int],
+    *,
+    labels: Mapping[str, str] | None = None,
 ) -> pl.LazyFrame:
     """Convert text columns to fixed point in place and flag the rows that failed.
 
@@ -192,6 +197,8 @@ def convert_decimal_columns(
     Args:
         frame: rows with the given columns as text (Utf8).
         columns: column name -> scale (e.g. ``{"price": PRICE_SCALE}``).
+        labels: column name -> the name to report in ``_reject_field`` (default: the
+            column's own name).
 
     Returns:
         The frame with each column as Int64 and the reject columns
@@ -213,7 +220,8 @@ def convert_decimal_columns(
     lf = df.with_columns(r.alias(tmp[n]) for n, (_, r) in converted.items()).lazy()
     failed = {name: pl.col(tmp[name]).is_not_null() for name in names}
     reason = pl.coalesce([pl.col(tmp[n]) for n in names])
-    field = pl.coalesce([pl.when(failed[n]).then(pl.lit(n)) for n in names])
+    label = labels or {}
+    field = pl.coalesce([pl.when(failed[n]).then(pl.lit(label.get(n, n))) for n in names])
     value = pl.coalesce([pl.when(failed[n]).then(pl.col(n).cast(pl.Utf8)) for n in names])
     if REJECT_REASON in df.columns:
         # A row rejected before keeps all three of its reject columns as they were.

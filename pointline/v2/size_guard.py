@@ -13,6 +13,7 @@ import zlib
 from pathlib import Path
 
 from pointline.errors import VendorParseError
+from pointline.v2.reasons import TOO_LARGE
 
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 8 * 1024**3
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -24,7 +25,7 @@ def _too_large(path: Path, limit: int, what: str) -> VendorParseError:
     return VendorParseError(
         f"{path}: {what} exceeds the limit of {limit} bytes (max_uncompressed_bytes); "
         "refusing to decompress it (raise the limit if the file is genuine)",
-        reason="too_large",
+        reason=TOO_LARGE,
         path=str(path),
     )
 

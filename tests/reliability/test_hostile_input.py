@@ -318,7 +318,7 @@ def test_huge_line_is_kept_whole_in_validation_log(cases):
 
 
 QUANT360_CASES = {
-    "zero-bytes": ("order_new", "szse", b"", False, "failed", "schema_mismatch"),
+    "zero-bytes": ("order_new", "szse", b"", False, "failed", "empty_file"),
     "header-only": ("order_new", "szse", None, True, "success", None),
     "wrong-header": ("tick_new", "sse", b"A,B,C\n1,2,3\n", True, "failed", "schema_mismatch"),
     "gbk-bytes": (

@@ -47,7 +47,8 @@ from pointline.schemas.types import (
     INGEST_STATUS_SUCCESS,
     TableSpec,
 )
-from pointline.v2.ingestion import reasons, steps
+from pointline.v2 import reasons
+from pointline.v2.ingestion import steps
 from pointline.v2.ingestion.manifest import build_manifest_identity
 from pointline.v2.ingestion.routing import route_table
 from pointline.v2.ingestion.sinks import ManifestPort, RowSink, combined_reason

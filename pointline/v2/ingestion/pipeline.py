@@ -6,7 +6,7 @@ stores are injected, and wrapped once here into the pipeline's verbs
 (:mod:`pointline.v2.ingestion.sinks`).
 
 Data problems and storage failures come back as a ``failed``/``quarantined`` result with a
-stable ``failure_reason`` (see :mod:`pointline.v2.ingestion.reasons`); the functions raise only
+stable ``failure_reason`` (see :mod:`pointline.v2.reasons`); the functions raise only
 for a bad call (an unknown data type, a writer that is neither a store nor a callable).
 """
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from pointline.v2.ingestion import reasons
+from pointline.v2 import reasons
 
 _c = pl.col
 

@@ -13,9 +13,8 @@ import polars as pl
 
 from pointline.errors import SchemaMismatchError
 from pointline.schemas.types import TableSpec
-from pointline.v2 import dim_symbol
+from pointline.v2 import dim_symbol, reasons
 from pointline.v2.fixed_point import REJECT_COLUMNS, REJECT_FIELD, REJECT_REASON, REJECT_VALUE
-from pointline.v2.ingestion import reasons
 from pointline.v2.ingestion.rules import sse_sequence_rule, table_rule
 from pointline.v2.ingestion.timezones import EXCHANGE_TIMEZONES, trading_date_expr
 

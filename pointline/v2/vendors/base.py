@@ -30,7 +30,7 @@ from typing import Protocol
 
 import polars as pl
 
-from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.models import BronzeFileMetadata
 
 Parser = Callable[[BronzeFileMetadata], pl.DataFrame]
 ChunkedParser = Callable[[BronzeFileMetadata, int], Iterator[pl.DataFrame]]

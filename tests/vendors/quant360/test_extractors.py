@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pointline.v2.vendors.quant360.upstream import importer as importer_module
-from pointline.v2.vendors.quant360.upstream.extract import _child_limits, find_7z
+from pointline.v2.vendors.quant360.upstream.extract import child_limits, find_7z
 
 from .test_archives import EXTRACTORS, SYMBOLS, published, sz_orders
 
@@ -50,9 +50,9 @@ LINUX = sys.platform.startswith("linux")
 PARENT = textwrap.dedent(
     """
     import subprocess, sys, time
-    from pointline.v2.vendors.quant360.upstream.extract import _child_limits
+    from pointline.v2.vendors.quant360.upstream.extract import child_limits
 
-    child = subprocess.Popen(["sleep", "60"], preexec_fn=_child_limits(10**6))
+    child = subprocess.Popen(["sleep", "60"], preexec_fn=child_limits(10**6))
     print(child.pid, flush=True)
     time.sleep(60)
     """
@@ -89,7 +89,7 @@ def test_the_7z_child_cannot_write_past_the_largest_member(tmp_path):
     target = tmp_path / "big"
     done = subprocess.run(
         ["dd", "if=/dev/zero", f"of={target}", "bs=4096", "count=4"],
-        preexec_fn=_child_limits(4096),
+        preexec_fn=child_limits(4096),
         capture_output=True,
         check=False,
     )

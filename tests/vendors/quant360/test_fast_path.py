@@ -1,5 +1,5 @@
-"""The one-pass conversion (``StreamFormat._map_fast``) gives exactly the rows of the path that
-flags every failing row (``_map_exactly``) whenever it answers, on arbitrary cell text; and it
+"""The one-pass conversion (``StreamFormat.map_fast``) gives exactly the rows of the path that
+flags every failing row (``map_exactly``) whenever it answers, on arbitrary cell text; and it
 declines (so the exact path runs) whenever a row would be rejected."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pointline.v2.fixed_point import REJECT_REASON
 from pointline.v2.vendors.quant360 import samples
-from pointline.v2.vendors.quant360.formats import FileContext
+from pointline.v2.vendors.quant360.formats import FileContext, constants
 from pointline.v2.vendors.quant360.l2 import SZSE_L2
 from pointline.v2.vendors.quant360.orders import SZSE_ORDERS
 
@@ -32,12 +32,12 @@ level_text = st.one_of(
 
 def _agree(fmt, text: pl.DataFrame) -> None:
     text = text.select(fmt.used_columns())
-    exact = fmt._map_exactly(text, CTX, first_seq=1)
-    fast = fmt._map_fast(text, CTX, first_seq=1)
+    exact = fmt.map_exactly(text, constants(CTX, 1))
+    fast = fmt.map_fast(text, constants(CTX, 1))
     if fast is not None:
         assert fast.equals(exact)
         assert exact.get_column(REJECT_REASON).null_count() == exact.height
-    assert fmt.map_text(text, CTX, first_seq=1).equals(exact)
+    assert fmt.map_text(text, constants(CTX, 1)).equals(exact)
 
 
 def _with_cell(base: pl.DataFrame, column: str, row: int, value: str | None) -> pl.DataFrame:
@@ -70,8 +70,8 @@ def test_order_decimals_fast_equals_exact(column, row, value):
 
 def test_an_empty_element_is_left_to_the_exact_path():
     text = _with_cell(L2_BASE, "BidPrice", 1, "[1.5,,2.5]").select(SZSE_L2.used_columns())
-    assert SZSE_L2._map_fast(text, CTX, first_seq=1) is None
-    rejected = SZSE_L2.map_text(text, CTX, first_seq=1).row(1, named=True)
+    assert SZSE_L2.map_fast(text, constants(CTX, 1)) is None
+    rejected = SZSE_L2.map_text(text, constants(CTX, 1)).row(1, named=True)
     assert (rejected[REJECT_REASON], rejected["_reject_field"]) == (
         "invalid_decimal",
         "bid_price_levels",

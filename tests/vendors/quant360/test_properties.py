@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pointline.schemas.types import PRICE_SCALE
-from pointline.v2.vendors.quant360.levels import levels_status, levels_to_fixed
+from pointline.v2.vendors.levels import levels_status, levels_to_fixed
 from pointline.v2.vendors.quant360.timestamps import cst_to_utc_us
 
 CST = datetime.timezone(datetime.timedelta(hours=8))

@@ -217,11 +217,11 @@ def test_unknown_data_type_and_unknown_layout_are_clear_errors(tmp_path):
 @pytest.mark.parametrize(
     ("content", "reason", "message"),
     [
-        (b"", "schema_mismatch", "the file is empty (no header row)"),
+        (b"", "empty_file", "empty file: no header line"),
         (
             gzip.compress(samples.szse_order_csv(500))[:200],
-            "unreadable_file",
-            "cannot read the file",
+            "truncated_file",
+            "truncated file: the gzip stream ends before its end marker",
         ),
         (b"\x1f\x8bnot really gzip", "unreadable_file", "cannot read the file (BadGzipFile"),
     ],
@@ -250,17 +250,27 @@ def test_missing_file_is_unreadable(tmp_path):
         sha256="",
         extra={"path": str(path), "exchange": "szse", "symbol": "000001"},
     )
-    with pytest.raises(VendorParseError, match="FileNotFoundError") as info:
+    with pytest.raises(VendorParseError, match="file not found") as info:
         parse(meta)
     assert info.value.reason == "unreadable_file"
 
 
-def test_header_only_file_gives_no_rows(write_file):
-    meta = write_file("tick_new", "szse", "000001", samples.szse_tick_csv(0))
+@pytest.mark.parametrize(
+    ("data_type", "exchange"),
+    [("order_new", "sse"), ("order_new", "szse"), ("tick_new", "sse"), ("tick_new", "szse")],
+)
+def test_header_only_file_gives_an_empty_frame_of_the_table(write_file, data_type, exchange):
+    """Issue 14 item 5 (vendor side): a quiet day parses to no rows with the right columns,
+    on the whole-file and the chunked path alike."""
+    symbol = "600000" if exchange == "sse" else "000001"
+    header = samples.member_csv(data_type, exchange, symbol, 1).split(b"\n", 1)[0] + b"\n"
+    meta = write_file(data_type, exchange, symbol, header)
     df = parse(meta)
     assert df.height == 0
     assert df.schema["price"] == pl.Int64
-    assert list(QUANT360.chunked_parser(meta)(meta, 10)) == []
+    chunks = list(QUANT360.chunked_parser(meta)(meta, 10))
+    assert len(chunks) == 1
+    assert chunks[0].schema == df.schema and chunks[0].height == 0
 
 
 def test_samples_are_deterministic():

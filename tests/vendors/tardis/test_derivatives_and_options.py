@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from pointline.errors import VendorParseError
+from pointline.v2.vendors.tardis import TARDIS
+
+from .conftest import make_meta
+
 P = "binance-futures,BTCUSDT,1704067200000000,1704067200001234"
 OPT = "deribit,BTC-29MAR24-50000-C,1704067200000000,1704067200001234"
 
@@ -109,3 +116,30 @@ def test_options_chain_empty_quotes_are_null_and_bad_expiration_flagged(parse) -
         "expiration",
         "2024-03-29",
     )
+
+
+# The header of a real Tardis options_chain file (Deribit and OKX samples), as delivered.
+REAL_OPTIONS_HEADER = (
+    "exchange,symbol,timestamp,local_timestamp,type,strike_price,expiration,open_interest,"
+    "last_price,bid_price,bid_amount,bid_iv,ask_price,ask_amount,ask_iv,mark_price,mark_iv,"
+    "underlying_index,underlying_price,delta,gamma,vega,theta,rho"
+)
+
+
+def test_a_real_options_chain_header_is_accepted(write_file) -> None:
+    """Issue 14 item 4: real files name the strike ``strike_price`` (was refused as a
+    schema mismatch: the parser expected ``strike``)."""
+    row = (
+        "deribit,BTC-29MAR24-50000-C,1711000000000000,1711000000001000,call,50000,"
+        "1711699200000000,12.5,0.0425,0.042,3,55.1,0.0435,4.5,56.2,0.043,55.6,"
+        "BTC-29MAR24,42123.45,0.31,0.00002,45.6,-30.1,12.3"
+    )
+    path = write_file("o.csv.gz", f"{REAL_OPTIONS_HEADER}\n{row}\n")
+    meta = make_meta(path, "options_chain")
+    df = TARDIS.parser(meta)(meta)
+    assert df.row(0, named=True)["strike"] == 50_000_000_000_000
+    assert df.row(0, named=True)["_reject_reason"] is None
+    old = REAL_OPTIONS_HEADER.replace("strike_price", "strike")
+    path = write_file("old.csv.gz", f"{old}\n{row}\n")
+    with pytest.raises(VendorParseError, match=r"missing columns \['strike_price'\]"):
+        TARDIS.parser(meta)(make_meta(path, "options_chain"))

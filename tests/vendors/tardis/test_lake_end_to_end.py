@@ -185,7 +185,7 @@ EXPECTED: dict[str, dict[str, Callable[[dict], Any]]] = {
     },
     "options_chain": {
         "option_type": _same("type", _TEXT),
-        "strike": _same("strike", _P),
+        "strike": _same("strike_price", _P),
         "expiration_ts_us": _same("expiration", _INT),
         "open_interest": _same("open_interest", _Q),
         "last_price": _same("last_price", _P),

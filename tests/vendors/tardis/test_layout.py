@@ -114,3 +114,35 @@ def test_other_paths_are_not_tardis(path: str) -> None:
 def test_tardis_shaped_path_with_impossible_values_raises(path: str, message: str) -> None:
     with pytest.raises(LayoutError, match=message):
         TARDIS.recognise(Path(path))
+
+
+def test_vendor_file_name_functions_read_the_tardis_name() -> None:
+    from pointline.v2.vendors.tardis import (
+        FILE_NAME_PATTERN_TEXT,
+        looks_like_vendor_file,
+        parse_vendor_file_name,
+    )
+
+    name = vendor_file_name("binance-futures", "incremental_book_L2", D, "ETH_USDT")
+    assert looks_like_vendor_file(name)
+    assert parse_vendor_file_name(name) == _loc(
+        "incremental_book_L2", "binance-futures", "ETH_USDT"
+    )
+    assert parse_vendor_file_name("deribit_trades_2024-01-02_X.csv") == _loc(
+        "trades", "deribit", "X"
+    )
+    for other in (
+        "000001.csv.gz",
+        "binance_funding_2024-01-02_X.csv.gz",
+        "a_trades_2024-1-2_X.csv",
+    ):
+        assert not looks_like_vendor_file(other)
+        assert parse_vendor_file_name(other) is None
+    # the shape is there, the date is impossible: a Tardis file misnamed, reported
+    assert looks_like_vendor_file("binance_trades_2024-02-30_X.csv.gz")
+    with pytest.raises(LayoutError, match="2024-02-30"):
+        parse_vendor_file_name("binance_trades_2024-02-30_X.csv.gz")
+    assert (
+        vendor_file_name("<exchange>", "<data_type>", "<YYYY-MM-DD>", "<symbol>")
+        == FILE_NAME_PATTERN_TEXT
+    )

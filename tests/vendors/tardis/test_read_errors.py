@@ -10,7 +10,6 @@ import pytest
 from pointline.errors import VendorParseError
 from pointline.v2.ingestion.models import BronzeFileMetadata
 from pointline.v2.vendors.tardis import TARDIS
-from pointline.v2.vendors.tardis.convert import output_schema
 from pointline.v2.vendors.tardis.formats import FORMATS
 
 from .conftest import header, make_meta
@@ -52,7 +51,7 @@ def test_header_only_gives_an_empty_frame_of_the_right_columns(write_file, data_
     path = write_file("h.csv.gz", header(data_type) + "\n")
     df = _parse(path, data_type)
     assert df.height == 0
-    assert df.schema == output_schema(FORMATS[data_type].table)
+    assert df.schema == FORMATS[data_type].output_schema()
     chunks = _chunks(path, data_type)
     assert len(chunks) == 1 and chunks[0].height == 0
     assert chunks[0].schema == df.schema
@@ -64,7 +63,7 @@ def test_header_mismatch_names_missing_and_unexpected_columns(write_file, fn) ->
         "t.csv.gz",
         "exchange,symbol,timestamp,local_timestamp,trade_id,side,price,size\n" + ROW + "\n",
     )
-    error = _fails(fn, path, "schema_mismatch", "does not match the documented Tardis trades")
+    error = _fails(fn, path, "schema_mismatch", "does not match the Tardis trades format")
     assert "missing columns ['id', 'amount']" in str(error)
     assert "unexpected columns ['trade_id', 'size']" in str(error)
 

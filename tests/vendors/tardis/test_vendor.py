@@ -9,8 +9,8 @@ from pointline.errors import VendorParseError
 from pointline.schemas.registry import get_table_spec
 from pointline.v2.vendors.base import Vendor
 from pointline.v2.vendors.registry import get_vendor
+from pointline.v2.vendors.stream_format import output_schema
 from pointline.v2.vendors.tardis import FORMATS, TARDIS
-from pointline.v2.vendors.tardis.convert import output_schema
 from pointline.v2.vendors.tardis.samples import write_sample
 
 from .conftest import make_meta
@@ -85,16 +85,14 @@ def test_public_names() -> None:
         "DATA_TYPES",
         "FORMATS",
         "PARSERS",
-        "REASON_EMPTY_FILE",
-        "REASON_MALFORMED_ROW",
-        "REASON_SCHEMA_MISMATCH",
-        "REASON_TRUNCATED_FILE",
-        "REASON_UNREADABLE_FILE",
+        "FILE_NAME_PATTERN_TEXT",
         "TARDIS",
         "BookSnapshotsParser",
-        "TardisFormat",
+        "StreamFormat",
         "TardisParser",
         "TardisVendor",
+        "looks_like_vendor_file",
+        "parse_vendor_file_name",
         "parse_book_snapshot_25",
         "parse_book_snapshot_5",
         "parse_derivative_ticker",

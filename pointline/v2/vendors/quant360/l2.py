@@ -13,9 +13,9 @@ text converts exactly at scale 1, so ``"1200"`` and ``"1200.00"`` are 1200 and `
 from __future__ import annotations
 
 from pointline.schemas.types import AMOUNT_SCALE_CNY, PRICE_SCALE, QTY_SCALE
-from pointline.v2.vendors.quant360.fields import integer, text, timestamp
-from pointline.v2.vendors.quant360.formats import StreamFormat
-from pointline.v2.vendors.quant360.layout import L2_NEW, SZSE
+from pointline.v2.vendors.quant360.layout import L2_NEW, SZSE, VENDOR_LABEL
+from pointline.v2.vendors.quant360.timestamps import timestamp
+from pointline.v2.vendors.stream_format import StreamFormat, integer, text
 
 PLAIN_INTEGER_SCALE = 1
 """Scale of the unscaled Int64 columns (volume in shares, order counts)."""
@@ -49,6 +49,7 @@ AveragePx, BidOrders, ...)."""
 SZSE_L2 = StreamFormat(
     data_type=L2_NEW,
     exchange=SZSE,
+    vendor_label=VENDOR_LABEL,
     table="cn_l2_snapshots",
     columns=SZSE_L2_COLUMNS,
     allow_extra_columns=True,

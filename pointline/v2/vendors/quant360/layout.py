@@ -14,29 +14,23 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from pointline.v2.ingestion.routing import QUANT360, stream_aliases, stream_names
 from pointline.v2.vendors.base import BronzeLocation
 
-VENDOR = "quant360"
+VENDOR = QUANT360
+VENDOR_LABEL = "Quant360"
 
 ORDER_NEW = "order_new"
 TICK_NEW = "tick_new"
 L2_NEW = "L2_new"
-DATA_TYPES: tuple[str, ...] = (ORDER_NEW, TICK_NEW, L2_NEW)
+DATA_TYPES: tuple[str, ...] = stream_names(VENDOR)
+"""``order_new``, ``tick_new``, ``L2_new`` (from the routing table)."""
 NOT_INGESTED: tuple[str, ...] = ("L1_new",)
 """Delivered by Quant360 but not ingested: their archives are reported as skipped."""
 
-STREAM_ALIASES: dict[str, str] = {
-    ORDER_NEW: ORDER_NEW,
-    "l3_orders": ORDER_NEW,
-    "cn_order_events": ORDER_NEW,
-    TICK_NEW: TICK_NEW,
-    "l3_ticks": TICK_NEW,
-    "cn_tick_events": TICK_NEW,
-    L2_NEW: L2_NEW,
-    "l2_new": L2_NEW,
-    "cn_l2_snapshots": L2_NEW,
-}
-"""Every ``data_type`` a Quant360 ``BronzeFileMetadata`` may carry -> the vendor stream."""
+STREAM_ALIASES: dict[str, str] = stream_aliases(VENDOR)
+"""Every ``data_type`` a Quant360 ``BronzeFileMetadata`` may carry -> the vendor stream
+(derived from the routing table of :mod:`pointline.v2.ingestion.routing`)."""
 
 SSE = "sse"
 SZSE = "szse"

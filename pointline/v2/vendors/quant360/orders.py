@@ -9,9 +9,10 @@ import polars as pl
 
 from pointline.errors import VendorParseError
 from pointline.schemas.types import PRICE_SCALE, QTY_SCALE
-from pointline.v2.vendors.quant360.fields import code, constant, integer, timestamp
-from pointline.v2.vendors.quant360.formats import FileContext, StreamFormat
-from pointline.v2.vendors.quant360.layout import ORDER_NEW, SSE, SZSE
+from pointline.v2.reasons import SYMBOL_MISMATCH
+from pointline.v2.vendors.quant360.layout import ORDER_NEW, SSE, SZSE, VENDOR_LABEL
+from pointline.v2.vendors.quant360.timestamps import timestamp
+from pointline.v2.vendors.stream_format import FileContext, StreamFormat, code, constant, integer
 
 UNKNOWN = "UNKNOWN"
 SZSE_ORDER_TYPES = {"1": "MARKET", "2": "LIMIT", "U": "BEST_OWN"}
@@ -62,7 +63,7 @@ def check_security_id(text: pl.DataFrame, ctx: FileContext, first_seq: int) -> N
     raise VendorParseError(
         f"{ctx.path}: SecurityID does not match the file's symbol: expected {ctx.symbol!r}, "
         f"found {shown} on {wrong.len()} row(s), first at file_seq {first_row}",
-        reason="symbol_mismatch",
+        reason=SYMBOL_MISMATCH,
         path=str(ctx.path),
     )
 
@@ -70,6 +71,7 @@ def check_security_id(text: pl.DataFrame, ctx: FileContext, first_seq: int) -> N
 SSE_ORDERS = StreamFormat(
     data_type=ORDER_NEW,
     exchange=SSE,
+    vendor_label=VENDOR_LABEL,
     table="cn_order_events",
     columns=SSE_ORDER_COLUMNS,
     fields={
@@ -94,6 +96,7 @@ SSE_ORDERS = StreamFormat(
 SZSE_ORDERS = StreamFormat(
     data_type=ORDER_NEW,
     exchange=SZSE,
+    vendor_label=VENDOR_LABEL,
     table="cn_order_events",
     columns=SZSE_ORDER_COLUMNS,
     fields={

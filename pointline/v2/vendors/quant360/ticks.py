@@ -8,10 +8,10 @@ from __future__ import annotations
 import polars as pl
 
 from pointline.schemas.types import PRICE_SCALE, QTY_SCALE
-from pointline.v2.vendors.quant360.fields import Field, code, constant, integer, timestamp
-from pointline.v2.vendors.quant360.formats import StreamFormat
-from pointline.v2.vendors.quant360.layout import SSE, SZSE, TICK_NEW
+from pointline.v2.vendors.quant360.layout import SSE, SZSE, TICK_NEW, VENDOR_LABEL
 from pointline.v2.vendors.quant360.orders import check_security_id
+from pointline.v2.vendors.quant360.timestamps import timestamp
+from pointline.v2.vendors.stream_format import Field, StreamFormat, code, constant, integer
 
 SSE_TICK_COLUMNS = (
     "SecurityID",
@@ -40,6 +40,7 @@ SZSE_TICK_COLUMNS = (
 SSE_TICKS = StreamFormat(
     data_type=TICK_NEW,
     exchange=SSE,
+    vendor_label=VENDOR_LABEL,
     table="cn_tick_events",
     columns=SSE_TICK_COLUMNS,
     fields={
@@ -97,6 +98,7 @@ def _szse_tick_fields() -> dict[str, Field]:
 SZSE_TICKS = StreamFormat(
     data_type=TICK_NEW,
     exchange=SZSE,
+    vendor_label=VENDOR_LABEL,
     table="cn_tick_events",
     columns=SZSE_TICK_COLUMNS,
     fields=_szse_tick_fields(),

@@ -10,10 +10,19 @@ import datetime
 
 import polars as pl
 
+from pointline.v2.reasons import INVALID_TIMESTAMP
+from pointline.v2.vendors.stream_format import Field
+
 CST_UTC_OFFSET_US = 8 * 3600 * 1_000_000
 _US_PER_DAY = 86_400_000_000
 _DIGITS = 17
 _EPOCH = datetime.date(1970, 1, 1)
+
+
+def timestamp(column: str) -> Field:
+    """``YYYYMMDDHHMMSSmmm`` CST text -> UTC µs; a present but invalid stamp is
+    ``invalid_timestamp``."""
+    return Field(value=cst_to_utc_us(pl.col(column)), source=column, reason=INVALID_TIMESTAMP)
 
 
 def cst_to_utc_us(text: pl.Expr) -> pl.Expr:

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from pointline.errors import LayoutError, VendorParseError
-from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.models import BronzeFileMetadata
+from pointline.v2.reasons import UNSUPPORTED_STREAM
 from pointline.v2.vendors.base import BronzeLocation, ChunkedParser, Parser
 from pointline.v2.vendors.quant360.formats import FileContext, StreamFormat, iter_file, parse_file
 from pointline.v2.vendors.quant360.l2 import SZSE_L2
@@ -72,7 +73,7 @@ def _unsupported(meta: BronzeFileMetadata, ctx: FileContext) -> VendorParseError
     return VendorParseError(
         f"{ctx.path}: quant360 {STREAM_ALIASES[meta.data_type]} files of {ctx.exchange} are not "
         f"supported (supported: {sorted(f'{t} ({e})' for t, e in FORMATS)})",
-        reason="unsupported_stream",
+        reason=UNSUPPORTED_STREAM,
         path=str(ctx.path),
     )
 

@@ -14,44 +14,28 @@ A line with another field count than the header is kept and flagged in the rejec
 (reason ``malformed_row``, value = the whole raw line), never shifted or dropped. Blank
 lines are not data rows: they are skipped and not counted in ``file_seq``.
 
-File-level failures raise :class:`~pointline.errors.VendorParseError` with a stable reason:
-
-* ``empty_file``: no header line at all (a header-only file gives an empty frame instead);
-* ``schema_mismatch``: the header is not the documented one (missing/unexpected/duplicate);
-* ``truncated_file``: the gzip stream ends before its end marker;
-* ``unreadable_file``: missing file, corrupt gzip (bad header or checksum), bytes that are
-  not UTF-8.
+File-level failures (``empty_file``, ``schema_mismatch``, ``truncated_file``,
+``unreadable_file``) are raised by :mod:`pointline.v2.vendors.text_files`.
 """
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from typing import BinaryIO
 
 import polars as pl
 
-from pointline.errors import VendorParseError
 from pointline.v2.fixed_point import REJECT_COLUMNS, REJECT_FIELD, REJECT_REASON, REJECT_VALUE
-from pointline.v2.ingestion.models import BronzeFileMetadata
-
-REASON_EMPTY_FILE = "empty_file"
-REASON_SCHEMA_MISMATCH = "schema_mismatch"
-REASON_TRUNCATED_FILE = "truncated_file"
-REASON_UNREADABLE_FILE = "unreadable_file"
-REASON_MALFORMED_ROW = "malformed_row"
+from pointline.v2.models import BronzeFileMetadata
+from pointline.v2.reasons import MALFORMED_ROW
+from pointline.v2.vendors.text_files import diagnose, line_blocks
 
 FILE_SEQ = "file_seq"
 DEFAULT_BLOCK_BYTES = 16 << 20
 """Decompressed bytes read per block by the chunked reader (its memory does not grow with
 the file: about one block plus ``chunk_rows`` rows)."""
 
-_GZIP_MAGIC = b"\x1f\x8b"
-_HEADER_LIMIT = 1 << 20
 _LINE = "__line"
 _FIELDS = "__fields"
-_READ_ERRORS = (EOFError, OSError, zlib.error)
 
 
 def source_path(meta: BronzeFileMetadata) -> str:
@@ -59,108 +43,6 @@ def source_path(meta: BronzeFileMetadata) -> str:
     if meta.extra and meta.extra.get("path"):
         return str(meta.extra["path"])
     return meta.bronze_file_path
-
-
-def _open_binary(path: str) -> BinaryIO:
-    """Open ``path`` for reading, decompressing it when it starts with the gzip magic bytes."""
-    with open(path, "rb") as probe:
-        magic = probe.read(len(_GZIP_MAGIC))
-    if magic == _GZIP_MAGIC:
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
-
-
-def _read_error(path: str, exc: BaseException, *, line: int = 0) -> VendorParseError:
-    """Translate a decompression/decoding error met after ``line`` complete lines."""
-    if isinstance(exc, EOFError):
-        return VendorParseError(
-            f"{path}: truncated file: the gzip stream ends before its end marker",
-            reason=REASON_TRUNCATED_FILE,
-            path=path,
-        )
-    if isinstance(exc, UnicodeDecodeError):
-        return VendorParseError(
-            f"{path}: line {line + 1}: byte {exc.start} is not UTF-8 text ({exc.reason})",
-            reason=REASON_UNREADABLE_FILE,
-            path=path,
-        )
-    if isinstance(exc, FileNotFoundError):
-        return VendorParseError(f"{path}: file not found", reason=REASON_UNREADABLE_FILE, path=path)
-    return VendorParseError(
-        f"{path}: unreadable file: {exc}", reason=REASON_UNREADABLE_FILE, path=path
-    )
-
-
-def _diagnose(path: str, exc: BaseException) -> VendorParseError:
-    """Find out why Polars could not read ``path``: stream it again and name the line.
-
-    Only runs for a file that already failed, so the line-by-line Python loop is acceptable.
-    """
-    line = 0
-    try:
-        with _open_binary(path) as stream:
-            for raw in stream:
-                raw.decode("utf-8")
-                line += 1
-    except (*_READ_ERRORS, UnicodeDecodeError) as found:
-        return _read_error(path, found, line=line)
-    return VendorParseError(
-        f"{path}: unreadable file: {exc}", reason=REASON_UNREADABLE_FILE, path=path
-    )
-
-
-def read_header(path: str) -> tuple[str, ...]:
-    """The column names on the first line of ``path``.
-
-    Raises:
-        VendorParseError: ``empty_file`` when there is no first line, or a read error.
-    """
-    try:
-        with _open_binary(path) as stream:
-            first = stream.readline(_HEADER_LIMIT)
-    except _READ_ERRORS as exc:
-        raise _read_error(path, exc) from exc
-    if not first:
-        raise VendorParseError(
-            f"{path}: empty file: no header line", reason=REASON_EMPTY_FILE, path=path
-        )
-    try:
-        text = first.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _read_error(path, exc) from exc
-    return tuple(text.rstrip("\n").rstrip("\r").split(","))
-
-
-def check_header(
-    header: Sequence[str], expected: Sequence[str], *, path: str, data_type: str
-) -> None:
-    """Require ``header`` to hold exactly the ``expected`` columns (any order, no repeats).
-
-    Raises:
-        VendorParseError: ``schema_mismatch``, naming the missing, unexpected and repeated
-            columns.
-    """
-    expected_set = set(expected)
-    missing = [c for c in expected if c not in header]
-    unexpected = [c for c in header if c not in expected_set]
-    repeated = sorted({c for c in header if header.count(c) > 1})
-    if not (missing or unexpected or repeated):
-        return
-    problems = [
-        f"{label} {cols}"
-        for label, cols in (
-            ("missing columns", missing),
-            ("unexpected columns", unexpected),
-            ("repeated columns", repeated),
-        )
-        if cols
-    ]
-    raise VendorParseError(
-        f"{path}: header does not match the documented Tardis {data_type} columns: "
-        f"{'; '.join(problems)}; expected {list(expected)}",
-        reason=REASON_SCHEMA_MISMATCH,
-        path=path,
-    )
 
 
 def _read_fields(
@@ -203,7 +85,7 @@ def _split_lines(lines: pl.DataFrame, columns: Sequence[str], first_seq: int) ->
         .select(
             *(field(i).alias(name) for i, name in enumerate(columns)),
             FILE_SEQ,
-            pl.when(malformed).then(pl.lit(REASON_MALFORMED_ROW)).alias(REJECT_REASON),
+            pl.when(malformed).then(pl.lit(MALFORMED_ROW)).alias(REJECT_REASON),
             pl.lit(None, pl.String).alias(REJECT_FIELD),
             pl.when(malformed).then(pl.col(_LINE)).alias(REJECT_VALUE),
         )
@@ -230,7 +112,7 @@ def _read_block(
         except pl.exceptions.PolarsError:
             continue  # not integers, another field count, or bad text: the next read tells
         except OSError as exc:
-            raise _diagnose(path, exc) from exc
+            raise diagnose(path, exc) from exc
     if frame is not None and frame.get_column(columns[-1]).null_count() == 0:
         return (
             _with_lineage(frame.lazy(), first_seq)
@@ -240,7 +122,7 @@ def _read_block(
     try:
         lines = _read_lines(source, skip=skip)
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise _diagnose(path, exc) from exc
+        raise diagnose(path, exc) from exc
     return _split_lines(lines, columns, first_seq)
 
 
@@ -258,24 +140,6 @@ def read_text(path: str, columns: Sequence[str], *, integers: Sequence[str] = ()
     return _read_block(path, columns, path=path, skip=1, first_seq=1, integers=integers)
 
 
-def _line_blocks(path: str, block_bytes: int) -> Iterator[bytes]:
-    """Complete lines after the header, about ``block_bytes`` decompressed bytes at a time."""
-    try:
-        with _open_binary(path) as stream:
-            stream.readline(_HEADER_LIMIT)
-            carry = b""
-            while data := stream.read(block_bytes):
-                data = carry + data
-                cut = data.rfind(b"\n") + 1
-                carry = data[cut:]
-                if cut:
-                    yield data[:cut]
-            if carry:
-                yield carry
-    except _READ_ERRORS as exc:
-        raise _read_error(path, exc) from exc
-
-
 def iter_text(
     path: str,
     columns: Sequence[str],
@@ -290,7 +154,7 @@ def iter_text(
     it were yielded.
     """
     next_seq = 1
-    for block in _line_blocks(path, block_bytes):
+    for block in line_blocks(path, block_bytes):
         frame = _read_block(
             block, columns, path=path, skip=0, first_seq=next_seq, integers=integers
         )

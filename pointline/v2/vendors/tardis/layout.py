@@ -22,19 +22,22 @@ import re
 from pathlib import Path
 
 from pointline.errors import LayoutError
+from pointline.v2.ingestion.routing import TARDIS, stream_aliases
 from pointline.v2.vendors.base import BronzeLocation
-from pointline.v2.vendors.tardis.formats import ALIASES, ANY_DEPTH_SNAPSHOTS, DATA_TYPES
+from pointline.v2.vendors.tardis.formats import DATA_TYPES
 
-VENDOR = "tardis"
+VENDOR = TARDIS
 
 _EXTENSIONS = (".csv.gz", ".csv")
-_KNOWN_TYPES = (*DATA_TYPES, *ALIASES, ANY_DEPTH_SNAPSHOTS)
+_KNOWN_TYPES = tuple(stream_aliases(VENDOR))
 # Longest first so that ``book_snapshot_25`` is tried before any shorter prefix.
 _TYPE_ALTERNATION = "|".join(re.escape(t) for t in sorted(DATA_TYPES, key=len, reverse=True))
-_FILE_NAME_RE = re.compile(
+FILE_NAME_RE = re.compile(
     rf"^(?P<exchange>[^_]+)_(?P<data_type>{_TYPE_ALTERNATION})_"
     rf"(?P<date>\d{{4}}-\d{{2}}-\d{{2}})_(?P<symbol>.+?)\.csv(?:\.gz)?$"
 )
+FILE_NAME_PATTERN_TEXT = "<exchange>_<data_type>_<YYYY-MM-DD>_<symbol>.csv.gz"
+"""The Tardis file name, as error messages describe it."""
 _LAYOUT_KEYS = ("exchange", "type", "date", "symbol")
 
 
@@ -79,8 +82,24 @@ def _from_layout(path: Path) -> BronzeLocation | None:
     )
 
 
+def looks_like_vendor_file(name: str) -> bool:
+    """Whether ``name`` (a file name, not a path) has the Tardis file-name shape
+    (:data:`FILE_NAME_PATTERN_TEXT`, ``.csv.gz`` or ``.csv``), whatever its date says."""
+    return FILE_NAME_RE.match(name) is not None
+
+
+def parse_vendor_file_name(name: str) -> BronzeLocation | None:
+    """What a Tardis file name ``<exchange>_<data_type>_<YYYY-MM-DD>_<symbol>.csv[.gz]`` says;
+    None when the name has another shape.
+
+    Raises:
+        LayoutError: the name has the shape but its date is no calendar date.
+    """
+    return _from_file_name(Path(name))
+
+
 def _from_file_name(path: Path) -> BronzeLocation | None:
-    match = _FILE_NAME_RE.match(path.name)
+    match = FILE_NAME_RE.match(path.name)
     if match is None:
         return None
     return BronzeLocation(

@@ -1,41 +1,32 @@
 """One parser per Tardis data type: whole-file (``parser(meta)``) and chunked twins.
 
 A parser reads the file named by the metadata (``meta.extra["path"]`` when present, else
-``meta.bronze_file_path``; ``.csv.gz`` or ``.csv``), checks its header against the documented
-one, reads every field as text and maps the rows to the target table in one Polars pass.
-See :mod:`pointline.v2.vendors.tardis.csv_reader` for the file-level failure reasons and
-:mod:`pointline.v2.vendors.tardis.convert` for the per-row reject columns.
+``meta.bronze_file_path``; ``.csv.gz`` or ``.csv``), checks its header against the declared
+one (:mod:`pointline.v2.vendors.tardis.formats`), reads every field as text
+(:mod:`pointline.v2.vendors.tardis.csv_reader`) and maps the rows to the target table with
+the shared converter (:meth:`pointline.v2.vendors.stream_format.StreamFormat.map_text`).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
 
 from pointline.errors import VendorParseError
-from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.models import BronzeFileMetadata
+from pointline.v2.reasons import SCHEMA_MISMATCH
+from pointline.v2.vendors import text_files
+from pointline.v2.vendors.stream_format import StreamFormat, check_header_of
 from pointline.v2.vendors.tardis import csv_reader
-from pointline.v2.vendors.tardis.book import map_incremental_book_l2
-from pointline.v2.vendors.tardis.derivatives import map_derivative_ticker
 from pointline.v2.vendors.tardis.formats import (
     ALIASES,
     ANY_DEPTH_SNAPSHOTS,
     DATA_TYPES,
     FORMATS,
     SNAPSHOT_DEPTHS,
-    TardisFormat,
 )
-from pointline.v2.vendors.tardis.options import map_options_chain
-from pointline.v2.vendors.tardis.quotes import map_quotes
-from pointline.v2.vendors.tardis.snapshots import map_book_snapshot
-from pointline.v2.vendors.tardis.trades import map_liquidations, map_trades
-
-MapRows = Callable[[pl.LazyFrame], pl.LazyFrame]
-"""Text rows of one file (LazyFrame) -> rows of the target table plus the reject columns."""
-
 
 TIMESTAMP_COLUMNS = ("timestamp", "local_timestamp")
 """Integer columns of every Tardis format, read as Int64 when a whole block allows it."""
@@ -53,14 +44,11 @@ class TardisParser:
     the same rows (``file_seq`` continues across chunks).
     """
 
-    format: TardisFormat
-    mapping: MapRows
+    format: StreamFormat
 
     def _columns(self, path: str) -> tuple[str, ...]:
-        header = csv_reader.read_header(path)
-        csv_reader.check_header(
-            header, self.format.columns, path=path, data_type=self.format.data_type
-        )
+        header = text_files.read_header(path)
+        check_header_of(self.format, header, path)
         return header
 
     def __call__(self, meta: BronzeFileMetadata) -> pl.DataFrame:
@@ -73,7 +61,7 @@ class TardisParser:
         path = csv_reader.source_path(meta)
         columns = self._columns(path)
         text = csv_reader.read_text(path, columns, integers=_integers(columns))
-        return self.mapping(text.lazy()).collect()
+        return self.format.map_text(text)
 
     def chunks(
         self,
@@ -92,7 +80,7 @@ class TardisParser:
         path = csv_reader.source_path(meta)
         columns = self._columns(path)
         frames = (
-            self.mapping(text.lazy()).collect()
+            self.format.map_text(text)
             for text in csv_reader.iter_text(
                 path, columns, block_bytes=block_bytes, integers=_integers(columns)
             )
@@ -100,22 +88,7 @@ class TardisParser:
         return csv_reader.rechunk(frames, chunk_rows)
 
 
-def _snapshot_parser(depth: int) -> TardisParser:
-    return TardisParser(
-        FORMATS[f"book_snapshot_{depth}"], functools.partial(map_book_snapshot, depth=depth)
-    )
-
-
-PARSERS: dict[str, TardisParser] = {
-    "trades": TardisParser(FORMATS["trades"], map_trades),
-    "quotes": TardisParser(FORMATS["quotes"], map_quotes),
-    "incremental_book_L2": TardisParser(FORMATS["incremental_book_L2"], map_incremental_book_l2),
-    "book_snapshot_25": _snapshot_parser(25),
-    "book_snapshot_5": _snapshot_parser(5),
-    "derivative_ticker": TardisParser(FORMATS["derivative_ticker"], map_derivative_ticker),
-    "liquidations": TardisParser(FORMATS["liquidations"], map_liquidations),
-    "options_chain": TardisParser(FORMATS["options_chain"], map_options_chain),
-}
+PARSERS: dict[str, TardisParser] = {name: TardisParser(fmt) for name, fmt in FORMATS.items()}
 
 
 class BookSnapshotsParser:
@@ -123,14 +96,14 @@ class BookSnapshotsParser:
 
     def _parser(self, meta: BronzeFileMetadata) -> TardisParser:
         path = csv_reader.source_path(meta)
-        header = sorted(csv_reader.read_header(path))
+        header = sorted(text_files.read_header(path))
         for data_type in SNAPSHOT_DEPTHS:
             if header == sorted(FORMATS[data_type].columns):
                 return PARSERS[data_type]
         raise VendorParseError(
             f"{path}: header matches neither the book_snapshot_5 nor the book_snapshot_25 "
             f"columns (asks[i].price, asks[i].amount, bids[i].price, bids[i].amount)",
-            reason=csv_reader.REASON_SCHEMA_MISMATCH,
+            reason=SCHEMA_MISMATCH,
             path=path,
         )
 

@@ -143,7 +143,7 @@ def _options_chain(draw: _Draw, timestamp: pl.Expr) -> dict[str, pl.Expr]:
     bid = draw.ints(1, 5_000)
     return {
         "type": draw.choice(("call", "put")),
-        "strike": decimal_text(draw.ints(40, 80) * 1_000, 0),
+        "strike_price": decimal_text(draw.ints(40, 80) * 1_000, 0),
         "expiration": pl.lit("1711699200000000"),  # 2024-03-29T08:00:00Z
         "open_interest": decimal_text(draw.ints(0, 100_000), 1),
         "last_price": decimal_text(draw.ints(1, 5_000), 4),

@@ -17,19 +17,32 @@ one by one costs a fixed ~2 ms per column and chunk.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+
 import polars as pl
 
 from pointline.schemas.types import PRICE_SCALE, QTY_SCALE
 from pointline.v2.fixed_point import convert_series
-from pointline.v2.vendors.tardis.convert import convert_columns, flag_rows, select_table
+from pointline.v2.reasons import BOOK_LEVEL_GAP, INCOMPLETE_BOOK_LEVEL
+from pointline.v2.vendors.stream_format import Check, Field, StreamFormat, flag_rows
 
-REASON_BOOK_LEVEL_GAP = "book_level_gap"
-REASON_INCOMPLETE_BOOK_LEVEL = "incomplete_book_level"
+SNAPSHOT_DEPTHS: dict[str, int] = {"book_snapshot_5": 5, "book_snapshot_25": 25}
 
 _SIDES = ("asks", "bids")
 _FIELDS = {"price": PRICE_SCALE, "amount": QTY_SCALE}
 _VALUES, _REASON, _INDEX = "values", "reason", "index"
 _CONVERTED = pl.Struct({_VALUES: pl.List(pl.Int64), _REASON: pl.String, _INDEX: pl.Int64})
+
+
+def snapshot_level_columns(depth: int) -> tuple[str, ...]:
+    """``asks[0].price, asks[0].amount, ... asks[depth-1].amount, bids[0].price, ...``."""
+    return tuple(
+        f"{side}[{level}].{field}"
+        for side in _SIDES
+        for level in range(depth)
+        for field in ("price", "amount")
+    )
 
 
 def _levels(side: str, depth: int, field: str) -> list[str]:
@@ -42,10 +55,10 @@ def _first_level(side: str, conditions: list[pl.Expr]) -> pl.Expr:
     return pl.concat_str([pl.lit(f"{side}["), first.cast(pl.String), pl.lit("]")])
 
 
-def _level_checks(depth: int) -> tuple[list[pl.Expr], list]:
+def _level_checks(depth: int) -> tuple[list[pl.Expr], list[Check]]:
     """Per side: the number of levels up to the deepest present one, and the gap checks."""
     counts: list[pl.Expr] = []
-    checks = []
+    checks: list[Check] = []
     for side in _SIDES:
         prices = [pl.col(c) for c in _levels(side, depth, "price")]
         amounts = [pl.col(c) for c in _levels(side, depth, "amount")]
@@ -60,8 +73,8 @@ def _level_checks(depth: int) -> tuple[list[pl.Expr], list]:
         gap = _first_level(side, [~p & (count > i) for i, p in enumerate(present)])
         incomplete = _first_level(side, [p.is_null() != a.is_null() for p, a in pairs])
         checks += [
-            (gap.is_not_null(), REASON_BOOK_LEVEL_GAP, gap, pl.lit(None, pl.String)),
-            (incomplete.is_not_null(), REASON_INCOMPLETE_BOOK_LEVEL, incomplete, pl.lit(None)),
+            (gap.is_not_null(), BOOK_LEVEL_GAP, gap, pl.lit(None, pl.String)),
+            (incomplete.is_not_null(), INCOMPLETE_BOOK_LEVEL, incomplete, pl.lit(None)),
         ]
     return counts, checks
 
@@ -89,12 +102,14 @@ def _convert_levels(levels: pl.Series, scale: int) -> pl.Series:
     return pl.struct(lists, reason, index, eager=True)
 
 
-def map_book_snapshot(text: pl.LazyFrame, *, depth: int) -> pl.LazyFrame:
-    """Text rows of a ``book_snapshot_<depth>`` file -> ``book_snapshots`` rows."""
+def _flag_gaps(text: pl.LazyFrame, *, depth: int) -> pl.LazyFrame:
+    """Count each side's levels and flag gaps and incomplete levels (before the fields)."""
     counts, checks = _level_checks(depth)
-    frame = convert_columns(
-        flag_rows(text.with_columns(counts), checks), integers=("timestamp", "local_timestamp")
-    )
+    return flag_rows(text.with_columns(counts), checks)
+
+
+def _level_lists(frame: pl.LazyFrame, *, depth: int) -> pl.LazyFrame:
+    """The level text -> the four level lists, flagging a level that does not convert."""
     conversions, level_checks = [], []
     for field, scale in _FIELDS.items():
         names = [c for side in _SIDES for c in _levels(side, depth, field)]
@@ -125,4 +140,26 @@ def map_book_snapshot(text: pl.LazyFrame, *, depth: int) -> pl.LazyFrame:
         for offset, (side, prefix) in enumerate(zip(_SIDES, ("ask", "bid"), strict=True)):
             side_values = values.list.slice(offset * depth, depth)
             lists[f"{prefix}_{target}_levels"] = side_values.list.head(pl.col(f"__{side}_levels"))
-    return select_table(frame, "book_snapshots", lists)
+    return frame.with_columns(expr.alias(name) for name, expr in lists.items())
+
+
+def book_snapshot_format(
+    data_type: str,
+    depth: int,
+    common_columns: tuple[str, ...],
+    common_fields: Mapping[str, Field],
+) -> StreamFormat:
+    """The declaration of ``book_snapshot_<depth>``: the common Tardis fields, the level
+    columns kept as text for :func:`_level_lists`, gaps flagged first."""
+    levels = snapshot_level_columns(depth)
+    return StreamFormat(
+        data_type=data_type,
+        table="book_snapshots",
+        columns=common_columns + levels,
+        fields=dict(common_fields),
+        rejects_name_source=True,
+        vendor_label="Tardis",
+        prepare=functools.partial(_flag_gaps, depth=depth),
+        finish=functools.partial(_level_lists, depth=depth),
+        keep=(*levels, *(f"__{side}_levels" for side in _SIDES)),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.models import BronzeFileMetadata
 from pointline.v2.vendors.base import BronzeLocation, ChunkedParser, Parser
 from pointline.v2.vendors.tardis import layout
 from pointline.v2.vendors.tardis.formats import DATA_TYPES

@@ -255,7 +255,7 @@ def _extract_with_py7zr(
         ) from exc
 
 
-def _child_limits(limit: int) -> Callable[[], None]:
+def child_limits(limit: int) -> Callable[[], None]:
     """A ``preexec_fn``: no file the child writes may grow past ``limit`` bytes, and (Linux)
     the child is killed when this process dies, so a killed import leaves no 7z running."""
 
@@ -296,7 +296,7 @@ def _extract_with_program(program: str, path: Path, plan: ArchivePlan, staging: 
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 check=False,
-                preexec_fn=_child_limits(largest) if os.name == "posix" else None,
+                preexec_fn=child_limits(largest) if os.name == "posix" else None,
             )
         except OSError as exc:
             raise ArchiveRejectedError(

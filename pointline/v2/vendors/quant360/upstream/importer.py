@@ -26,7 +26,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from pointline.v2.bronze import sha256_of
-from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2.models import BronzeFileMetadata
 from pointline.v2.vendors.quant360.layout import (
     ARCHIVE_PATTERN_TEXT,
     NOT_INGESTED,

@@ -6,21 +6,22 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pointline.errors import PointlineError
-from pointline.v2.ingestion.models import BronzeFileMetadata
+from pointline.v2 import reasons
+from pointline.v2.models import BronzeFileMetadata
 
 ArchiveStatus = Literal["success", "failed", "skipped"]
 
 # Reasons an archive is skipped (nothing extracted, nothing recorded in the ledger).
-SKIP_ALREADY_IMPORTED = "already_imported"
-SKIP_NOT_INGESTED = "not_ingested"
-SKIP_UNRECOGNISED_NAME = "unrecognised_name"
+SKIP_ALREADY_IMPORTED = reasons.ALREADY_IMPORTED
+SKIP_NOT_INGESTED = reasons.NOT_INGESTED
+SKIP_UNRECOGNISED_NAME = reasons.UNRECOGNISED_NAME
 
 # Reasons an archive fails (recorded in the ledger; nothing of it is published).
-FAIL_CORRUPT = "corrupt_archive"
-FAIL_UNSAFE_MEMBER = "unsafe_member"
-FAIL_TOO_LARGE = "too_large"
-FAIL_NO_MEMBERS = "no_members"
-FAIL_DUPLICATE_MEMBER = "duplicate_member"
+FAIL_CORRUPT = reasons.CORRUPT_ARCHIVE
+FAIL_UNSAFE_MEMBER = reasons.UNSAFE_MEMBER
+FAIL_TOO_LARGE = reasons.TOO_LARGE
+FAIL_NO_MEMBERS = reasons.NO_MEMBERS
+FAIL_DUPLICATE_MEMBER = reasons.DUPLICATE_MEMBER
 
 
 @dataclass(frozen=True)

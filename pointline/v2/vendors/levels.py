@@ -14,13 +14,13 @@ from collections.abc import Mapping
 import polars as pl
 
 from pointline.v2.fixed_point import (
-    REASON_INVALID_DECIMAL,
     REJECT_FIELD,
     REJECT_REASON,
     REJECT_VALUE,
     convert_series,
     fast_decimal,
 )
+from pointline.v2.reasons import INVALID_DECIMAL
 
 
 def _elements(text: pl.Expr) -> pl.Expr:
@@ -46,7 +46,7 @@ def _convert_elements(text: pl.Series, scale: int) -> pl.Series:
     values, reasons = convert_series(text, scale=scale)
     empty = text.is_null() | (text.str.strip_chars() == "")
     if empty.any():
-        reasons = reasons.zip_with(~empty, pl.Series([REASON_INVALID_DECIMAL] * len(text)))
+        reasons = reasons.zip_with(~empty, pl.Series([INVALID_DECIMAL] * len(text)))
     return pl.struct(values.alias("value"), reasons.alias("reason"), eager=True)
 
 
@@ -65,7 +65,7 @@ def _values(converted: pl.Expr) -> pl.Expr:
 
 def _status(converted: pl.Expr, text: pl.Expr) -> pl.Expr:
     first = converted.list.eval(pl.element().struct.field("reason")).list.drop_nulls().list.first()
-    return pl.when(_not_bracketed(text)).then(pl.lit(REASON_INVALID_DECIMAL)).otherwise(first)
+    return pl.when(_not_bracketed(text)).then(pl.lit(INVALID_DECIMAL)).otherwise(first)
 
 
 def fast_levels(text: pl.Expr, scale: int) -> tuple[pl.Expr, pl.Expr]:
