@@ -18,7 +18,7 @@ import pytest
 
 from pointline.errors import LayoutError
 from pointline.v2 import Lake
-from pointline.v2.vendors.registry import register_vendor
+from pointline.v2.vendors.registry import get_vendor, register_vendor
 from pointline.v2.vendors.tardis import FORMATS, vendor_file_name
 from pointline.v2.vendors.tardis.samples import DEFAULT_START_US, sample_frame, write_csv
 
@@ -191,3 +191,53 @@ def test_a_fifo_named_like_a_bronze_file_fails_alone_as_not_a_regular_file(tmp_p
     with pytest.raises(NotARegularFileError, match="not a regular file"):
         lake.ingest_file(fifo)
     assert lake.ingest_file(good).skipped
+
+
+def test_data_type_aliases_are_one_identity(tmp_path: Path):
+    lake = _new_lake(tmp_path / "lake")
+    path = _tardis(tmp_path / "in", "incremental_book_L2", "BTCUSDT", 10)
+    first = lake.ingest_file(path)
+    again = [
+        lake.ingest_file(path, data_type=t) for t in ("incremental_book_l2", "orderbook_updates")
+    ]
+    assert first.status == "success" and all(r.skipped for r in again)
+    assert {r.file_id for r in again} == {first.file_id}
+    manifest = lake.manifest()
+    assert manifest["data_type"].to_list() == ["incremental_book_L2"]
+    assert lake.scan("orderbook_updates").collect().height == 10
+
+
+def test_a_data_type_that_contradicts_the_path_is_refused(tmp_path: Path):
+    lake = _new_lake(tmp_path / "lake")
+    path = _tardis(tmp_path / "in", "trades", "BTCUSDT", 3)
+    with pytest.raises(LayoutError, match="its path says data type 'trades'; data_type='quotes'"):
+        lake.ingest_file(path, data_type="quotes")
+    (result,) = lake.ingest(path, data_type="quotes")
+    assert (result.status, result.failure_reason) == ("failed", "layout_error")
+    assert lake.manifest().height == 0
+
+
+def test_the_low_level_pipeline_spells_the_data_type_as_the_stream(tmp_path: Path):
+    from pointline.v2.ingestion import ingest_file
+    from pointline.v2.testing import (
+        InMemoryEventStore,
+        InMemoryManifestStore,
+        InMemoryQuarantineStore,
+    )
+
+    lake = _new_lake(tmp_path / "lake")
+    path = _tardis(tmp_path / "in", "incremental_book_L2", "BTCUSDT", 4)
+    manifest, events = InMemoryManifestStore(), InMemoryEventStore()
+    parse = get_vendor("tardis")
+    for alias in ("incremental_book_L2", "incremental_book_l2", "orderbook_updates"):
+        meta = dataclasses.replace(lake.describe(path), data_type=alias)
+        ingest_file(
+            meta,
+            parser=parse.parser(meta),
+            manifest_repo=manifest,
+            writer=events,
+            dim_symbol_df=lake.symbols(),
+            quarantine_store=InMemoryQuarantineStore(),
+        )
+    assert manifest.read()["data_type"].to_list() == ["incremental_book_L2"]
+    assert events.read("orderbook_updates").height == 4

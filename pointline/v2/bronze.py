@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pointline.errors import LayoutError, NotARegularFileError
 from pointline.v2 import reasons
+from pointline.v2.ingestion.routing import canonical_stream
 from pointline.v2.models import BronzeFileMetadata, sha256_of
 from pointline.v2.vendors.registry import recognise
 
@@ -46,7 +47,12 @@ def describe_file(
     Raises:
         FileNotFoundError: nothing is at the path.
         NotARegularFileError: the path is not a regular file (a FIFO, a directory).
-        LayoutError: vendor or data type can be neither inferred nor were given.
+        LayoutError: vendor or data type can be neither inferred nor were given, or the
+            data type given contradicts the one the path states.
+        ValueError: the vendor has no such data type.
+
+    The data type is spelled as the vendor's stream (:func:`canonical_stream`): an alias
+    such as ``orderbook_updates`` names the same identity as ``incremental_book_L2``.
     """
     path = Path(path)
     if not path.is_file():
@@ -58,12 +64,25 @@ def describe_file(
         raise FileNotFoundError(f"Bronze file not found: {path}")
     location = recognise(path, vendor=vendor)
     vendor = vendor or (location.vendor if location else None)
-    data_type = data_type or (location.data_type if location else None)
+    stated = location.data_type if location else None
+    contradicts = (
+        data_type is not None
+        and stated is not None
+        and vendor is not None
+        and canonical_stream(vendor, data_type) != canonical_stream(vendor, stated)
+    )
+    if contradicts:
+        raise LayoutError(
+            f"{path}: its path says data type {stated!r}; data_type={data_type!r} "
+            "contradicts it (leave the data type out, or name a file whose path says it)"
+        )
+    data_type = data_type or stated
     if vendor is None or data_type is None:
         raise LayoutError(
             f"cannot tell the vendor and data type of {path}: its path is neither "
             f"{_EXPECTED_LAYOUT}; pass vendor= and data_type= explicitly"
         )
+    data_type = canonical_stream(vendor, data_type)
     stat = path.stat()
     extra: dict[str, str] = {"path": str(path.resolve())}
     if location is not None:

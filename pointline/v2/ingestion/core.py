@@ -31,6 +31,7 @@ and now fails records nothing: the earlier rows and their ``success`` row stay w
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,7 +51,7 @@ from pointline.schemas.types import (
 from pointline.v2 import reasons
 from pointline.v2.ingestion import steps
 from pointline.v2.ingestion.manifest import build_manifest_identity
-from pointline.v2.ingestion.routing import route_table
+from pointline.v2.ingestion.routing import canonical_stream, route_table
 from pointline.v2.ingestion.sinks import ManifestPort, RowSink, combined_reason
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
 
@@ -212,6 +213,7 @@ def run_batch(
     Raises:
         ValueError: a data type is not supported (before anything is read or written).
     """
+    metas = [_canonical(meta) for meta in metas]
     tables = [route_table(meta.data_type) for meta in metas]
     files: dict[tuple[str, str, str, str], _File] = {}
     for meta, table in zip(metas, tables, strict=True):
@@ -224,6 +226,13 @@ def run_batch(
             raise RuntimeError(f"{meta.bronze_file_path}: no result was produced")
         results.append(result)
     return results
+
+
+def _canonical(meta: BronzeFileMetadata) -> BronzeFileMetadata:
+    """``meta`` with its data type spelled as the vendor's stream, before the identity is
+    built: an alias (``orderbook_updates``, ``incremental_book_l2``) is not a new identity."""
+    stream = canonical_stream(meta.vendor, meta.data_type)
+    return meta if stream == meta.data_type else dataclasses.replace(meta, data_type=stream)
 
 
 def _run(
