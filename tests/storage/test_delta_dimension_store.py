@@ -13,7 +13,7 @@ from pointline.errors import SchemaMismatchError, TableCorruptError, VersionMism
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2 import dim_symbol
 from pointline.v2.storage.contracts import DimensionStore
-from pointline.v2.storage.delta import DeltaDimensionStore, dimension_store
+from pointline.v2.storage.delta import DeltaDimensionStore
 from tests.storage.conftest import damage_last_commit, delete_a_data_file
 
 T0 = 1_704_067_200_000_000
@@ -126,7 +126,7 @@ def test_a_commit_between_check_and_write_is_a_mismatch(
     store.save_dim_symbol(_dim("BTCUSDT"))
     stale = DeltaTable(str(path))  # version 0, as a writer on another machine saw it
     store.save_dim_symbol(_dim("ETHUSDT"))  # version 1 lands before that writer commits
-    monkeypatch.setattr(dimension_store._io, "open_table", lambda _path: stale)
+    monkeypatch.setattr(store._table, "snapshot", lambda version=None: stale)
     with pytest.raises(VersionMismatchError, match="another writer committed after version 0"):
         store.save_dim_symbol(_dim("XRPUSDT"), expected_version=0)
     monkeypatch.undo()

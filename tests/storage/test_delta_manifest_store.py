@@ -350,7 +350,7 @@ def test_damaged_log_is_a_clear_error(store: DeltaManifestStore, path: Path) -> 
 def test_missing_data_file_is_a_clear_error(store: DeltaManifestStore, path: Path) -> None:
     store.resolve_file_id(make_meta(1))
     victim = delete_a_data_file(path)
-    with pytest.raises(TableCorruptError, match=f"ingest_manifest at {path} cannot be read") as e:
+    with pytest.raises(TableCorruptError, match=f"table at {path}: 1 data file") as e:
         DeltaManifestStore(path).filter_pending([make_meta(1)])
     assert victim.name in str(e.value)
 

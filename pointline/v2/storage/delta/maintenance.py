@@ -14,7 +14,8 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from pointline.v2.storage.delta import _io
+from pointline.schemas.registry import get_table_spec
+from pointline.v2.storage.delta.table import Table
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ def _partition_filters(
     return filters or None
 
 
+def _table(name: str, path: Path) -> Table:
+    return Table(path, get_table_spec(name))
+
+
 def compact_table(
     name: str,
     path: Path,
@@ -59,19 +64,9 @@ def compact_table(
     target_size: int | None = None,
 ) -> CompactionReport:
     """Compact the small files of one table (optionally some partitions only)."""
-    with _io.locked(_io.new_lock(path), path):
-        dt = _io.open_table(path)
-        if dt is None:
-            return CompactionReport(name, 0, 0, 0)
-        filters = _partition_filters(exchange, start, end)
-        metrics: dict = {}
-
-        def run() -> None:
-            metrics.update(dt.optimize.compact(partition_filters=filters, target_size=target_size))
-
-        _io.commit(
-            run, path=path, what=f"compact {name}", before_retry=lambda: _io.refresh(dt, path)
-        )
+    metrics = _table(name, path).compact(
+        partition_filters=_partition_filters(exchange, start, end), target_size=target_size
+    )
     return CompactionReport(
         table=name,
         files_removed=int(metrics.get("numFilesRemoved", 0)),
@@ -94,20 +89,7 @@ def vacuum_table(
         StorageError: ``retention_hours`` is below the table's retention while
             ``enforce_retention`` is True (the guard), or the vacuum failed.
     """
-    with _io.locked(_io.new_lock(path), path):
-        dt = _io.open_table(path)
-        if dt is None:
-            return VacuumReport(name, dry_run, [])
-        found: list[str] = []
-
-        def run() -> None:
-            found.extend(
-                dt.vacuum(
-                    retention_hours=retention_hours,
-                    dry_run=dry_run,
-                    enforce_retention_duration=enforce_retention,
-                )
-            )
-
-        _io.commit(run, path=path, what=f"vacuum {name}", attempts=1)
+    found = _table(name, path).vacuum(
+        retention_hours=retention_hours, dry_run=dry_run, enforce_retention=enforce_retention
+    )
     return VacuumReport(table=name, dry_run=dry_run, files=sorted(found))
