@@ -2,9 +2,6 @@
 
 * A table that exists but cannot be read (missing or broken data file, columns off the spec)
   raises :class:`~pointline.errors.TableCorruptError` naming its path.
-* Writes go through :func:`commit`, which retries Delta commit conflicts
-  (``CommitFailedError``) a few times with a small backoff and turns every other deltalake,
-  pyarrow or OS error into :class:`~pointline.errors.StorageError`.
 
 Where a table lives and how it is opened is :mod:`~pointline.v2.storage.delta.location`; what
 is done to it, :mod:`~pointline.v2.storage.delta.table`.
@@ -13,10 +10,9 @@ is done to it, :mod:`~pointline.v2.storage.delta.table`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -24,13 +20,11 @@ import pyarrow as pa
 # imported here, not by the first Table.cast of an ingestion (~0.08 s)
 import pyarrow.compute
 from deltalake import DeltaTable, WriterProperties
-from deltalake.exceptions import CommitFailedError, DeltaError
+from deltalake.exceptions import DeltaError
 
-from pointline.errors import StorageError, TableCorruptError
+from pointline.errors import TableCorruptError
 from pointline.schemas.registry import get_table_spec
 from pointline.schemas.types import TableSpec
-
-T = TypeVar("T")
 
 # What deltalake, pyarrow and polars raise when a table cannot be read or written.
 LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
@@ -39,9 +33,6 @@ LIBRARY_ERRORS: tuple[type[BaseException], ...] = (
     pa.ArrowException,
     pl.exceptions.PolarsError,
 )
-
-COMMIT_ATTEMPTS = 5
-COMMIT_BACKOFF_S = 0.05
 
 
 def now_us() -> int:
@@ -174,43 +165,6 @@ def table_columns(dt: DeltaTable, path: Path) -> list[str]:
         return [field.name for field in dt.schema().fields]
     except LIBRARY_ERRORS as exc:  # pragma: no cover - the schema is part of the snapshot
         raise TableCorruptError(f"table at {path} has no readable schema: {describe(exc)}") from exc
-
-
-def commit(
-    action: Callable[[], T],
-    *,
-    path: Path,
-    what: str,
-    before_retry: Callable[[], None] | None = None,
-    attempts: int = COMMIT_ATTEMPTS,
-) -> T:
-    """Run one Delta write ``action``, retrying commit conflicts with a small backoff.
-
-    Args:
-        action: the write; it must be safe to call again after a ``CommitFailedError``.
-        path: the table, for messages.
-        what: what the write does, for messages (e.g. ``"append to trades"``).
-        before_retry: called before each retry (e.g. to refresh a ``DeltaTable``).
-        attempts: 1 disables retrying (for writes of a stream that cannot be replayed).
-
-    Raises:
-        StorageError: the commit still conflicted after ``attempts`` tries, or deltalake,
-            pyarrow or the OS failed.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            return action()
-        except CommitFailedError as exc:
-            if attempt >= attempts:
-                raise StorageError(
-                    f"{what} at {path}: commit failed after {attempt} attempt(s): {describe(exc)}"
-                ) from exc
-            time.sleep(COMMIT_BACKOFF_S * 2 ** (attempt - 1))
-            if before_retry is not None:
-                before_retry()
-        except LIBRARY_ERRORS as exc:
-            raise StorageError(f"{what} at {path} failed: {describe(exc)}") from exc
-    raise StorageError(f"{what} at {path}: no attempt made")  # attempts < 1
 
 
 # Snappy (Parquet's usual codec): measured 0.41 s for 1M trades rows written partitioned,

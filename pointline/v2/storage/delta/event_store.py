@@ -19,33 +19,17 @@ Validation
     All rows of one file_id are replaced in ONE Delta commit. The data may be one frame or an
     iterable of frames; frames are validated one at a time and written by Polars as Parquet
     files (gathered per partition up to ``data_files.FLUSH_BYTES``), so memory is bounded by
-    that, not by the file. The commit adds them and removes the data files holding only this
-    file's old rows (:mod:`~pointline.v2.storage.delta.data_files`); when old rows share a
-    data file with other files' rows, delta-rs' ``overwrite`` with ``predicate="file_id = N"``
-    rewrites it instead. Rows repeating a (file_id, file_seq) within one frame are dropped;
+    that, not by the file (:meth:`~pointline.v2.storage.delta.table.Table.replace`). Rows
+    repeating a (file_id, file_seq) within one frame are dropped;
     frames of one file are expected to carry disjoint file_seq (a parser numbers rows by
     position). No data (or only empty frames) deletes the file's rows, and creates no table.
     If anything fails, a later frame's validation included, nothing is committed and the
     files written are deleted.
 
-Cost
-    Each table is a :class:`~pointline.v2.storage.delta.table.Table`, which keeps one
-    ``DeltaTable`` current with ``update_incremental``, so a writer's cost per commit stays
-    flat; at every ``table.LOG_TRIM_EVERY``-th version the table is checkpointed and its log
-    before the checkpoint deleted (time travel reaches back to the latest checkpoint). (A log
+Cost, concurrency, errors
+    Each table is a :class:`~pointline.v2.storage.delta.table.Table` (see there). A log
     damaged in a version this store already read is noticed by the next reader, not by this
-    writer.)
-
-Concurrency
-    Writers of one table on one machine are serialised by a file lock
-    (``<parent>/_locks/<table>.lock``); Delta commit conflicts (``CommitFailedError``) are
-    retried with a small backoff (the files are written once; only the commit is redone),
-    except on the rewrite path for a stream that cannot be replayed (an iterator of frames),
-    where the conflict is reported as a StorageError.
-
-Errors
-    deltalake/pyarrow failures become :class:`~pointline.errors.StorageError`; a table that
-    exists but cannot be read raises :class:`~pointline.errors.TableCorruptError`.
+    writer.
 """
 
 from __future__ import annotations

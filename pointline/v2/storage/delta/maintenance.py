@@ -50,10 +50,6 @@ def _partition_filters(
     return filters or None
 
 
-def _table(name: str, path: Path) -> Table:
-    return Table(path, get_table_spec(name))
-
-
 def compact_table(
     name: str,
     path: Path,
@@ -64,9 +60,18 @@ def compact_table(
     target_size: int | None = None,
 ) -> CompactionReport:
     """Compact the small files of one table (optionally some partitions only)."""
-    metrics = _table(name, path).compact(
-        partition_filters=_partition_filters(exchange, start, end), target_size=target_size
-    )
+    table = Table(path, get_table_spec(name))
+    filters = _partition_filters(exchange, start, end)
+    metrics: dict = {}
+    with table.writing():
+        dt = table.snapshot()
+        if dt is not None:
+            compact = dt.optimize.compact
+            table.commit(
+                lambda: metrics.update(compact(partition_filters=filters, target_size=target_size)),
+                f"compact {name}",
+                dt=dt,
+            )
     return CompactionReport(
         table=name,
         files_removed=int(metrics.get("numFilesRemoved", 0)),
@@ -89,7 +94,20 @@ def vacuum_table(
         StorageError: ``retention_hours`` is below the table's retention while
             ``enforce_retention`` is True (the guard), or the vacuum failed.
     """
-    found = _table(name, path).vacuum(
-        retention_hours=retention_hours, dry_run=dry_run, enforce_retention=enforce_retention
-    )
+    table = Table(path, get_table_spec(name))
+    with table.writing():
+        dt = table.snapshot()
+        found = (
+            []
+            if dt is None
+            else table.commit(
+                lambda: dt.vacuum(
+                    retention_hours=retention_hours,
+                    dry_run=dry_run,
+                    enforce_retention_duration=enforce_retention,
+                ),
+                f"vacuum {name}",
+                attempts=1,
+            )
+        )
     return VacuumReport(table=name, dry_run=dry_run, files=sorted(found))

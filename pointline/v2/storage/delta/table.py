@@ -18,23 +18,32 @@ A :class:`Table` owns, for one table:
   ``trim_every`` (checkpoint and delete the log before it, see :data:`LOG_TRIM_EVERY`) and of
   ``compact_every`` (compact small files, vacuum replaced ones).
 
+Writers of one table on one machine are serialised by its lock
+(``<parent>/_locks/<table>.lock``); a Delta commit conflict (``CommitFailedError``) is retried
+with a small backoff (data files are written once; only the commit is redone), except on the
+rewrite path for a stream that cannot be replayed. deltalake, pyarrow and OS failures of a
+write become :class:`~pointline.errors.StorageError`; a table that exists but cannot be opened
+or read raises :class:`~pointline.errors.TableCorruptError`.
+
 The stores are mappers over it: which rows, which key, which errors.
 """
 
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError
 from deltalake.transaction import AddAction, RemoveAction
 
-from pointline.errors import StorageError
+from pointline.errors import StorageError, TableCorruptError
 from pointline.schemas.types import TableSpec
 from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.delta.location import TableLocation
@@ -47,6 +56,8 @@ T = TypeVar("T")
 # checkpoint. Time travel reaches back to the latest checkpoint; data files of older versions
 # stay until a vacuum (7 days by default), so readers holding an older snapshot keep working.
 LOG_TRIM_EVERY = 16
+COMMIT_ATTEMPTS = 5
+COMMIT_BACKOFF_S = 0.05
 TRIMMED_LOG_CONFIG = {"delta.logRetentionDuration": "interval 0 seconds"}
 # Rows per Arrow batch handed to delta-rs' writer on the rewrite path.
 _WRITE_BATCH_ROWS = 100_000
@@ -73,8 +84,8 @@ class Commit:
     """
 
     version: int | None
-    adds: list[AddAction] = field(default_factory=list)
-    rewritten: bool = False
+    adds: list[AddAction]
+    rewritten: bool
 
 
 class Table:
@@ -174,22 +185,38 @@ class Table:
         what: str,
         *,
         dt: DeltaTable | None = None,
-        attempts: int = _io.COMMIT_ATTEMPTS,
+        attempts: int = COMMIT_ATTEMPTS,
     ) -> T:
-        """Run one write, retrying commit conflicts (refreshing ``dt`` before each retry)."""
+        """Run one Delta write, the one place deltalake write errors are translated.
 
-        def refresh() -> None:
+        A commit conflict (``CommitFailedError``) is retried after a small backoff, with
+        ``dt`` refreshed first; ``action`` must be safe to call again (``attempts=1``: a
+        stream that cannot be replayed).
+
+        Raises:
+            StorageError: still conflicting after ``attempts`` tries, or deltalake, pyarrow
+                or the OS failed.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return action()
+            except CommitFailedError as exc:
+                if attempt >= attempts:
+                    raise StorageError(
+                        f"{what} at {self.path}: commit failed after {attempt} attempt(s): "
+                        f"{_io.describe(exc)}"
+                    ) from exc
+            except _io.LIBRARY_ERRORS as exc:
+                raise StorageError(f"{what} at {self.path} failed: {_io.describe(exc)}") from exc
+            time.sleep(COMMIT_BACKOFF_S * 2 ** (attempt - 1))
             if dt is not None:
                 try:
                     dt.update_incremental()
                 except _io.LIBRARY_ERRORS as exc:
-                    raise StorageError(
-                        f"{what} at {self.path}: cannot refresh: {_io.describe(exc)}"
+                    raise TableCorruptError(
+                        f"table at {self.path} cannot be refreshed: {_io.describe(exc)}"
                     ) from exc
-
-        return _io.commit(
-            action, path=self.path, what=what, before_retry=refresh, attempts=attempts
-        )
+        raise StorageError(f"{what} at {self.path}: no attempt made")  # attempts < 1
 
     def append(self, rows: pl.DataFrame, key: list[str], *, nulls_equal: bool = False) -> None:
         """Add the rows (validated, on the spec) whose ``key`` is not stored yet.
@@ -275,13 +302,13 @@ class Table:
             before = -1 if dt is None else dt.version()
             if removes is not None:
                 adds = self._add_and_remove(dt, ids, stream, removes, what)
-                commit = Commit(before + 1, adds)
+                version: int | None = before + 1
             else:  # some file mixes these ids with others: delta-rs rewrites such files
                 assert dt is not None
                 self._rewrite(dt, ids, stream if first is not None else None, replay, what)
-                commit = Commit(before + 1 if dt.version() == before + 1 else None, rewritten=True)
-            version, compacted = self._upkeep(commit.version)
-            return Commit(version, commit.adds, commit.rewritten or compacted)
+                adds, version = [], (before + 1 if dt.version() == before + 1 else None)
+            version, compacted = self._upkeep(version)
+            return Commit(version, adds, removes is None or compacted)
 
     def _add_and_remove(
         self,
@@ -377,7 +404,7 @@ class Table:
                 write,
                 f"replace {what} in {self.name}",
                 dt=dt,
-                attempts=_io.COMMIT_ATTEMPTS if replay is not None else 1,
+                attempts=COMMIT_ATTEMPTS if replay is not None else 1,
             )
         except Exception:
             if failures:  # an error of the frames themselves: raise it as it is
@@ -438,41 +465,3 @@ class Table:
                     commits=2,  # VACUUM START and VACUUM END
                 )
             return dt.version() if valid else None
-
-    def compact(
-        self, *, partition_filters: list[tuple[str, str, str]] | None, target_size: int | None
-    ) -> dict[str, Any]:
-        """Fold small files into files of ``target_size``; delta-rs' metrics."""
-        with self.writing():
-            dt = self.snapshot()
-            if dt is None:
-                return {}
-            metrics: dict[str, Any] = {}
-            self.commit(
-                lambda: metrics.update(
-                    dt.optimize.compact(
-                        partition_filters=partition_filters, target_size=target_size
-                    )
-                ),
-                f"compact {self.name}",
-                dt=dt,
-            )
-            return metrics
-
-    def vacuum(
-        self, *, retention_hours: int | None, dry_run: bool, enforce_retention: bool
-    ) -> list[str]:
-        """Delete (or list, in a dry run) files no retained version needs."""
-        with self.writing():
-            dt = self.snapshot()
-            if dt is None:
-                return []
-            return self.commit(
-                lambda: dt.vacuum(
-                    retention_hours=retention_hours,
-                    dry_run=dry_run,
-                    enforce_retention_duration=enforce_retention,
-                ),
-                f"vacuum {self.name}",
-                attempts=1,
-            )
