@@ -12,14 +12,13 @@ from __future__ import annotations
 import time
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pyarrow as pa
 
 # imported here, not by the first Table.cast of an ingestion (~0.08 s)
 import pyarrow.compute
-from deltalake import DeltaTable, WriterProperties
+from deltalake import WriterProperties
 from deltalake.exceptions import DeltaError
 
 from pointline.errors import TableCorruptError
@@ -101,70 +100,6 @@ def conform(
             + "; ".join(wrong)
         )
     return df.cast(dict(expected))
-
-
-def read_frame(
-    dt: DeltaTable,
-    spec: TableSpec,
-    path: Path,
-    *,
-    filters: list[tuple[str, str, Any]] | None = None,
-    columns: list[str] | None = None,
-) -> pl.DataFrame:
-    """Rows of the table, optionally only ``columns`` and rows matching ``filters``.
-
-    ``filters`` (DNF tuples) also prune data files by their partition values and min/max
-    statistics, so a filter on ``file_id`` reads only the files that can hold that id.
-
-    Raises:
-        TableCorruptError: a data file is missing or unreadable, or the schema is off.
-    """
-    if columns is not None:
-        known = set(table_columns(dt, path))
-        missing = [c for c in columns if c not in known]
-        if missing:
-            raise TableCorruptError(
-                f"table at {path} does not have the {spec.name} schema: missing columns {missing}"
-            )
-    df = None if filters else _read_plain(dt, columns)
-    try:
-        if df is None:
-            df = pl.from_arrow(dt.to_pyarrow_table(filters=filters, columns=columns))
-    except LIBRARY_ERRORS as exc:
-        raise TableCorruptError(
-            f"table {spec.name} at {path} cannot be read: {describe(exc)}"
-        ) from exc
-    if not isinstance(df, pl.DataFrame):  # pragma: no cover - a Table always gives a frame
-        raise TableCorruptError(f"table {spec.name} at {path} did not read as a frame")
-    return conform(df, spec, path, columns)
-
-
-def _read_plain(dt: DeltaTable, columns: list[str] | None) -> pl.DataFrame | None:
-    """The rows of an unpartitioned table read by Polars straight from its data files.
-
-    A fast path for the control and dimension tables, read before every ingestion (pyarrow's
-    dataset reader costs ~50 ms more per read and ~0.25 s of imports on first use). None
-    when it does not apply (partitions, reader features such as deletion vectors, no data file,
-    or files Polars cannot read as one frame): the caller then reads through deltalake, which also
-    reports a damaged table.
-    """
-    try:
-        if dt.metadata().partition_columns or dt.protocol().min_reader_version > 1:
-            return None
-        uris = dt.file_uris()
-        if not uris:  # no file to take the schema from
-            return None
-        return pl.read_parquet(uris, columns=columns, missing_columns="insert")
-    except LIBRARY_ERRORS:
-        return None
-
-
-def table_columns(dt: DeltaTable, path: Path) -> list[str]:
-    """The column names of the table's current schema."""
-    try:
-        return [field.name for field in dt.schema().fields]
-    except LIBRARY_ERRORS as exc:  # pragma: no cover - the schema is part of the snapshot
-        raise TableCorruptError(f"table at {path} has no readable schema: {describe(exc)}") from exc
 
 
 # Snappy (Parquet's usual codec): measured 0.41 s for 1M trades rows written partitioned,

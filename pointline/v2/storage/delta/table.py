@@ -167,11 +167,35 @@ class Table:
         filters: list[tuple[str, str, Any]] | None = None,
         columns: list[str] | None = None,
     ) -> pl.DataFrame:
-        """Rows of ``dt`` (default: a fresh snapshot), cast to the spec; empty: no table."""
+        """Rows of ``dt`` (default: a fresh snapshot), cast to the spec; empty: no table.
+
+        ``filters`` (DNF tuples) also prune data files by their partition values and min/max
+        statistics, so a filter on ``file_id`` reads only the files that can hold that id.
+
+        Raises:
+            TableCorruptError: a data file is missing or unreadable, or the schema is off.
+        """
         dt = self.snapshot() if dt is None else dt
         if dt is None:
             return _io.empty_frame(self.spec)
-        return _io.read_frame(dt, self.spec, self.path, filters=filters, columns=columns)
+        if columns is not None:
+            known = {f.name for f in dt.schema().fields}
+            missing = [c for c in columns if c not in known]
+            if missing:
+                raise TableCorruptError(
+                    f"table at {self.path} does not have the {self.name} schema: "
+                    f"missing columns {missing}"
+                )
+        df = None if filters else self.location.read_plain(dt, columns)
+        try:
+            if df is None:
+                df = pl.from_arrow(dt.to_pyarrow_table(filters=filters, columns=columns))
+        except _io.LIBRARY_ERRORS as exc:
+            raise TableCorruptError(
+                f"table {self.name} at {self.path} cannot be read: {_io.describe(exc)}"
+            ) from exc
+        assert isinstance(df, pl.DataFrame)  # a Table always gives a frame
+        return _io.conform(df, self.spec, self.path, columns)
 
     # -- writes -----------------------------------------------------------------------------
 
