@@ -16,6 +16,8 @@ from deltalake import DeltaTable, write_deltalake
 
 from pointline.schemas.registry import get_table_spec
 from pointline.v2.storage.delta import DeltaEventStore, data_files
+from pointline.v2.storage.delta.location import TableLocation
+from pointline.v2.storage.delta.table import Table
 from tests.storage.conftest import DAY, trades_frame
 
 TRADES = get_table_spec("trades")
@@ -208,30 +210,28 @@ def test_big_streams_are_gathered_per_partition_up_to_the_flush_size(silver: Pat
 
 
 def test_a_table_moved_by_another_writer_is_noticed_cheaply(store: DeltaEventStore) -> None:
-    """``_io.has_moved`` (which lets writers skip the log listing when nothing changed) sees
-    a commit by another writer, and one hidden behind a newer checkpoint and trimmed log."""
-    from pointline.v2.storage.delta import _io
-
+    """``TableLocation.has_moved`` (which lets writers skip the log listing when nothing
+    changed) sees a commit by another writer, and one hidden behind a newer checkpoint and
+    trimmed log; the helper's cached table follows both."""
     path = store.table_path("trades")
+    location = TableLocation(path)
+    table = Table(path, TRADES)
     store.replace_file("trades", 1, trades_frame(1, [1]))
-    mine = DeltaTable(str(path))
-    assert not _io.has_moved(mine, path)
+    mine = table.latest()
+    assert mine is not None and not location.has_moved(mine)
     other = DeltaEventStore(silver_root=path.parent)
     other.replace_file("trades", 2, trades_frame(2, [1]))
-    assert _io.has_moved(mine, path)
-    _io.refresh(mine, path)
-    assert mine.version() == DeltaTable(str(path)).version()
-    assert not _io.has_moved(mine, path)
-    _io.trim_log(mine, path, "trades")  # a checkpoint at the version we hold: not a move
-    assert not _io.has_moved(mine, path)
+    assert location.has_moved(mine)
+    assert table.latest() is mine and mine.version() == DeltaTable(str(path)).version()
+    assert not location.has_moved(mine)
+    table.maintain()  # a checkpoint at the version we hold: not a move
+    assert not location.has_moved(mine)
 
     stale = DeltaTable(str(path))
     for i in range(3, 6):
         other.replace_file("trades", i, trades_frame(i, [1]))
-    newest = DeltaTable(str(path))
-    _io.trim_log(newest, path, "trades")  # the log after `stale` is gone, a checkpoint stays
+    Table(path, TRADES).maintain()  # the log after `stale` is gone, a checkpoint stays
     assert not (path / "_delta_log" / f"{stale.version() + 1:020d}.json").exists()
-    assert _io.has_moved(stale, path)
-    _io.refresh(stale, path)
-    assert stale.version() == newest.version()
+    assert location.has_moved(stale)
+    assert table.latest() is mine and mine.version() == DeltaTable(str(path)).version()
     assert store.read("trades")["file_id"].to_list() == [1, 2, 3, 4, 5]

@@ -1,4 +1,5 @@
-"""DeltaDimensionStore on real Delta tables: load, validated saves, compare-and-swap, damage."""
+"""DeltaDimensionStore on real Delta tables: location, stale writers, processes, damage (the
+contract itself: ``tests/contracts``)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from pointline.errors import SchemaMismatchError, TableCorruptError, VersionMismatchError
+from pointline.errors import TableCorruptError, VersionMismatchError
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2 import dim_symbol
-from pointline.v2.storage.contracts import DimensionStore
-from pointline.v2.storage.delta import DeltaDimensionStore, dimension_store
+from pointline.v2.storage.delta import DeltaDimensionStore
 from tests.storage.conftest import damage_last_commit, delete_a_data_file
 
 T0 = 1_704_067_200_000_000
@@ -44,10 +44,6 @@ def store(silver: Path) -> DeltaDimensionStore:
     return DeltaDimensionStore(silver_root=silver)
 
 
-def test_implements_the_protocol(store: DeltaDimensionStore) -> None:
-    assert isinstance(store, DimensionStore)
-
-
 def test_needs_a_location() -> None:
     with pytest.raises(ValueError, match="needs silver_root or dim_symbol_path"):
         DeltaDimensionStore()
@@ -69,46 +65,6 @@ def test_missing_table_loads_empty_with_exact_schema(
     assert not path.exists()
 
 
-def test_save_returns_versions_and_load_returns_the_rows(store: DeltaDimensionStore) -> None:
-    first = _dim("ETHUSDT", "BTCUSDT")
-    assert store.save_dim_symbol(first) == 0
-    loaded = store.load_dim_symbol()
-    assert loaded.equals(first.sort(["exchange", "exchange_symbol", "valid_from_ts_us"]))
-    assert loaded["tick_size"].to_list() == [10_000_000, 10_000_000]
-    assert loaded["exchange_symbol"].to_list() == ["BTCUSDT", "ETHUSDT"]
-    assert store.save_dim_symbol(_dim("BTCUSDT"), expected_version=0) == 1
-    assert store.current_version() == 1
-    assert store.load_dim_symbol()["exchange_symbol"].to_list() == ["BTCUSDT"]
-    assert store.load_version(0).equals(loaded)
-
-
-def test_save_validates_invariants_first(store: DeltaDimensionStore, path: Path) -> None:
-    broken = _dim("BTCUSDT").with_columns(valid_until_ts_us=pl.lit(T0 - 1, pl.Int64))
-    with pytest.raises(ValueError, match="valid_until_ts_us must be > valid_from_ts_us"):
-        store.save_dim_symbol(broken)
-    twice = pl.concat([_dim("BTCUSDT"), _dim("BTCUSDT")])
-    with pytest.raises(ValueError, match="at most one is_current row"):
-        store.save_dim_symbol(twice)
-    with pytest.raises(SchemaMismatchError, match=r"missing columns \['tick_size'\]"):
-        store.save_dim_symbol(_dim("BTCUSDT").drop("tick_size"))
-    assert not path.exists()
-
-
-def test_expected_version_semantics(store: DeltaDimensionStore) -> None:
-    with pytest.raises(VersionMismatchError, match="version mismatch: expected version 0, the"):
-        store.save_dim_symbol(_dim("BTCUSDT"), expected_version=0)
-    assert store.save_dim_symbol(_dim("BTCUSDT"), expected_version=-1) == 0
-    with pytest.raises(VersionMismatchError, match="expected to not exist, the table is at"):
-        store.save_dim_symbol(_dim("ETHUSDT"), expected_version=-1)
-    with pytest.raises(ValueError, match="version mismatch: expected version 5"):
-        store.save_dim_symbol(_dim("ETHUSDT"), expected_version=5)
-    with pytest.raises(ValueError, match="expected_version must be None, -1"):
-        store.save_dim_symbol(_dim("ETHUSDT"), expected_version=-2)
-    assert store.current_version() == 0
-    assert store.load_dim_symbol()["exchange_symbol"].to_list() == ["BTCUSDT"]
-    assert store.save_dim_symbol(_dim("ETHUSDT")) == 1
-
-
 def test_stale_writer_loses(silver: Path) -> None:
     a = DeltaDimensionStore(silver_root=silver)
     b = DeltaDimensionStore(silver_root=silver)
@@ -126,7 +82,7 @@ def test_a_commit_between_check_and_write_is_a_mismatch(
     store.save_dim_symbol(_dim("BTCUSDT"))
     stale = DeltaTable(str(path))  # version 0, as a writer on another machine saw it
     store.save_dim_symbol(_dim("ETHUSDT"))  # version 1 lands before that writer commits
-    monkeypatch.setattr(dimension_store._io, "open_table", lambda _path: stale)
+    monkeypatch.setattr(store._table, "snapshot", lambda version=None: stale)
     with pytest.raises(VersionMismatchError, match="another writer committed after version 0"):
         store.save_dim_symbol(_dim("XRPUSDT"), expected_version=0)
     monkeypatch.undo()

@@ -1,4 +1,5 @@
-"""DeltaEventStore on real Delta tables: validation, partitions, idempotency, atomic replace."""
+"""DeltaEventStore on real Delta tables: partitions, commits, paths, damage, processes (the
+contract itself: ``tests/contracts``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable
 
-from pointline.errors import SchemaMismatchError, StorageError, TableCorruptError
+from pointline.errors import StorageError, TableCorruptError
 from pointline.schemas.registry import event_table_names, get_table_spec
-from pointline.v2.storage.contracts import EventStore, FileReplacingEventStore
 from pointline.v2.storage.delta import DeltaEventStore
 from tests.storage.conftest import DAY, damage_last_commit, delete_a_data_file, trades_frame
 
@@ -29,14 +29,7 @@ def _version(store: DeltaEventStore, table: str = "trades") -> int:
     return DeltaTable(str(store.table_path(table))).version()
 
 
-def test_implements_the_protocols(store: DeltaEventStore) -> None:
-    assert isinstance(store, EventStore)
-    assert isinstance(store, FileReplacingEventStore)
-
-
-def test_only_event_tables(store: DeltaEventStore) -> None:
-    with pytest.raises(ValueError, match=r"'dim_symbol' is not an event table; event tables: \["):
-        store.append("dim_symbol", trades_frame(1, [1]))
+def test_only_event_tables_have_paths(store: DeltaEventStore) -> None:
     with pytest.raises(ValueError, match=r"'\.\./x' is not an event table"):
         store.table_path("../x")
     with pytest.raises(ValueError, match="'validation_log' is not an event table"):
@@ -58,66 +51,11 @@ def test_append_writes_exact_values_partitioned(store: DeltaEventStore, silver: 
     assert (silver / "trades" / "exchange=binance" / "trading_date=2024-01-03").is_dir()
 
 
-def test_column_order_is_normalised(store: DeltaEventStore) -> None:
-    frame = trades_frame(1, [1])
-    store.append("trades", frame.select(list(reversed(frame.columns))))
-    assert store.read("trades").columns == TRADES.columns()
-    assert store.read("trades").equals(frame)
-
-
-def test_list_and_int32_columns_round_trip(store: DeltaEventStore) -> None:
-    spec = get_table_spec("book_snapshots")
-    frame = pl.DataFrame(
-        {
-            "exchange": ["deribit"],
-            "trading_date": [DAY],
-            "symbol": ["BTC-PERPETUAL"],
-            "symbol_id": [5],
-            "ts_event_us": [1],
-            "ts_local_us": [2],
-            "file_id": [3],
-            "file_seq": [1],
-            "depth": [5],
-            "bid_price_levels": [[100_500_000_000, 100_000_000_000]],
-            "bid_qty_levels": [[1_000_000_000, 2]],
-            "ask_price_levels": [[101_000_000_000]],
-            "ask_qty_levels": [[]],
-        },
-        schema=spec.to_polars(),
-    )
-    store.append("book_snapshots", frame)
-    assert store.read("book_snapshots").equals(frame)
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (lambda f: f.drop("qty"), r"missing columns \['qty'\]"),
-        (lambda f: f.with_columns(extra=pl.lit(1)), r"unexpected columns \['extra'\]"),
-        (lambda f: f.with_columns(pl.col("price").cast(pl.Float64)), "dtype mismatch: price"),
-        (
-            lambda f: f.with_columns(symbol_id=pl.lit(None, pl.Int64)),
-            r"null values in required column\(s\) \['symbol_id'\]",
-        ),
-    ],
-)
-def test_append_rejects_frames_off_the_spec(
-    store: DeltaEventStore, silver: Path, change: object, message: str
-) -> None:
-    with pytest.raises(SchemaMismatchError, match=message):
-        store.append("trades", change(trades_frame(1, [1])))  # type: ignore[operator]
-    assert not (silver / "trades").exists()
-
-
-def test_append_does_not_duplicate_lineage(store: DeltaEventStore) -> None:
+def test_an_append_of_stored_rows_makes_no_commit(store: DeltaEventStore) -> None:
     store.append("trades", trades_frame(1, [1, 2]))
     version = _version(store)
     store.append("trades", trades_frame(1, [1, 2]))
     assert _version(store) == version  # nothing new: no commit
-    store.append("trades", trades_frame(1, [2, 3, 3]))
-    store.append("trades", trades_frame(2, [1]))
-    rows = store.read("trades")
-    assert rows.select("file_id", "file_seq").rows() == [(1, 1), (1, 2), (1, 3), (2, 1)]
 
 
 def test_append_reads_only_the_files_of_its_file_ids(store: DeltaEventStore) -> None:
@@ -127,24 +65,6 @@ def test_append_reads_only_the_files_of_its_file_ids(store: DeltaEventStore) -> 
     store.append("trades", trades_frame(2, [1, 2]))  # never opens file_id 1's data
     with pytest.raises(TableCorruptError):
         store.append("trades", trades_frame(1, [3]))
-
-
-def test_empty_append_creates_no_table(store: DeltaEventStore, silver: Path) -> None:
-    store.append("trades", trades_frame(1, []))
-    assert not (silver / "trades").exists()
-    assert store.read("trades").schema == TRADES.to_polars()
-    assert store.table_names() == []
-
-
-def test_replace_file_replaces_only_that_file(store: DeltaEventStore) -> None:
-    store.append("trades", pl.concat([trades_frame(1, [1, 2, 3]), trades_frame(2, [1])]))
-    store.replace_file("trades", 1, trades_frame(1, [1, 2], price=7))
-    rows = store.read("trades")
-    assert rows.select("file_id", "file_seq", "price").rows() == [
-        (1, 1, 8),
-        (1, 2, 9),
-        (2, 1, 42_123_456_789_013),
-    ]
 
 
 def test_replace_file_streams_chunks_in_one_commit(store: DeltaEventStore) -> None:
@@ -161,54 +81,10 @@ def test_replace_file_streams_chunks_in_one_commit(store: DeltaEventStore) -> No
     assert store.read("trades")["file_seq"].to_list() == list(range(1, 41))
 
 
-def test_replace_file_creates_the_table(store: DeltaEventStore) -> None:
-    store.replace_file("trades", 4, [trades_frame(4, [1]), trades_frame(4, [2])])
-    assert store.read("trades").select("file_id", "file_seq").rows() == [(4, 1), (4, 2)]
-    assert store.table_names() == ["trades"]
-
-
-def test_replace_file_with_no_rows_deletes_the_file(store: DeltaEventStore, silver: Path) -> None:
+def test_no_rows_create_no_table_on_disk(store: DeltaEventStore, silver: Path) -> None:
     store.replace_file("quotes", 1, [])
-    store.replace_file("quotes", 1, iter([]))
+    store.replace_files("quotes", [1, 2], iter([]))
     assert not (silver / "quotes").exists()
-    store.append("trades", pl.concat([trades_frame(1, [1, 2]), trades_frame(2, [1])]))
-    store.replace_file("trades", 1, trades_frame(1, []))
-    assert store.read("trades").select("file_id", "file_seq").rows() == [(2, 1)]
-
-
-def test_replace_file_rejects_rows_of_another_file(store: DeltaEventStore) -> None:
-    store.append("trades", trades_frame(1, [1]))
-    version = _version(store)
-    with pytest.raises(ValueError, match=r"chunk 1 has rows of file_id \[2\]; every row must"):
-        store.replace_file("trades", 1, [trades_frame(1, [5]), trades_frame(2, [6])])
-    assert _version(store) == version
-    assert store.read("trades")["file_seq"].to_list() == [1]
-
-
-def test_replace_file_rejects_what_is_not_a_frame(store: DeltaEventStore) -> None:
-    with pytest.raises(TypeError, match="chunk 0 is a dict, not a polars DataFrame"):
-        store.replace_file("trades", 1, [{"file_id": 1}])  # type: ignore[list-item]
-
-
-def test_failure_in_a_later_chunk_commits_nothing(store: DeltaEventStore) -> None:
-    store.append("trades", trades_frame(1, [1, 2]))
-    version = _version(store)
-
-    def bad_schema() -> Iterator[pl.DataFrame]:
-        yield trades_frame(1, [10, 11], price=5)
-        yield trades_frame(1, [12]).drop("qty")
-
-    with pytest.raises(SchemaMismatchError, match=r"missing columns \['qty'\]"):
-        store.replace_file("trades", 1, bad_schema())
-
-    def crashing() -> Iterator[pl.DataFrame]:
-        yield trades_frame(1, [10, 11], price=5)
-        raise RuntimeError("parser crashed at row 12")
-
-    with pytest.raises(RuntimeError, match="parser crashed at row 12"):
-        store.replace_file("trades", 1, crashing())
-    assert _version(store) == version
-    assert store.read("trades").equals(trades_frame(1, [1, 2]))
 
 
 def test_explicit_table_paths(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""DeltaManifestStore on real Delta tables: identity, ids, statuses, concurrency, damage."""
+"""DeltaManifestStore on real Delta tables: commits, caching, upkeep, processes, damage (the
+contract itself: ``tests/contracts``)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ import polars as pl
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
-from pointline.errors import ManifestConflictError, TableCorruptError
+from pointline.errors import TableCorruptError
 from pointline.schemas.control import INGEST_MANIFEST
 from pointline.v2.ingestion.models import IngestionResult
-from pointline.v2.storage.contracts import ManifestStore
 from pointline.v2.storage.delta import DeltaManifestStore
 from pointline.v2.storage.delta.layout import lock_path_for
 from tests.storage.conftest import damage_last_commit, delete_a_data_file, make_meta
@@ -48,36 +48,13 @@ def _versions_have_one_row_per_identity(path: Path) -> None:
         assert keys.is_unique().all(), f"version {version}"
 
 
-def test_implements_the_protocol(store: DeltaManifestStore) -> None:
-    assert isinstance(store, ManifestStore)
-
-
 def test_nothing_is_created_until_the_first_write(store: DeltaManifestStore, path: Path) -> None:
-    assert store.read().schema == INGEST_MANIFEST.to_polars()
     assert store.read().height == 0
-    assert store.lookup(make_meta(1)) is None
-    assert store.status_of(1) is None
     assert store.filter_pending([make_meta(1)]) == [make_meta(1)]
     assert not path.exists()
 
 
-def test_first_resolve_is_id_1_with_a_pending_row(store: DeltaManifestStore) -> None:
-    before = time.time_ns() // 1000
-    assert store.resolve_file_id(make_meta(1)) == 1
-    rows = store.read()
-    assert rows.schema == INGEST_MANIFEST.to_polars()
-    row = rows.row(0, named=True)
-    assert row["file_id"] == 1
-    assert (row["vendor"], row["data_type"], row["file_hash"]) == ("tardis", "trades", f"{1:064x}")
-    assert row["bronze_path"] == make_meta(1).bronze_file_path
-    assert row["status"] == "pending"
-    assert row["rows_total"] is None and row["processed_at_ts_us"] is None
-    assert before <= row["created_at_ts_us"] <= time.time_ns() // 1000
-
-
-def test_same_identity_same_id_forever_and_ids_increase(
-    store: DeltaManifestStore, path: Path
-) -> None:
+def test_a_new_instance_continues_the_ids(store: DeltaManifestStore, path: Path) -> None:
     ids = [store.resolve_file_id(make_meta(i)) for i in range(1, 4)]
     assert ids == [1, 2, 3]
     assert store.resolve_file_id(make_meta(2)) == 2
@@ -87,105 +64,12 @@ def test_same_identity_same_id_forever_and_ids_increase(
     assert store.read()["file_id"].to_list() == [1, 2, 3, 4]
 
 
-def test_a_changed_file_is_a_new_identity(store: DeltaManifestStore) -> None:
-    first = store.resolve_file_id(make_meta(1, sha="a" * 64))
-    store.update_status(first, "success", make_meta(1, sha="a" * 64), SUCCESS)
-    changed = make_meta(1, sha="b" * 64)
-    assert store.filter_pending([changed]) == [changed]
-    assert store.resolve_file_id(changed) == 2
-    assert store.read()["file_hash"].to_list() == ["a" * 64, "b" * 64]
-
-
-def test_update_status_records_the_latest_attempt(store: DeltaManifestStore) -> None:
-    meta = make_meta(1)
-    file_id = store.resolve_file_id(meta)
-    created = store.read()["created_at_ts_us"][0]
-    failed = IngestionResult(
-        status="failed",
-        row_count=5,
-        rows_written=0,
-        rows_quarantined=0,
-        failure_reason="schema_mismatch",
-        error_message="header has no 'price' column",
-    )
-    store.update_status(file_id, "failed", meta, failed)
-    row = store.read().row(0, named=True)
-    assert row["status"] == "failed"
-    assert row["status_reason"] == "schema_mismatch: header has no 'price' column"
-    assert (row["rows_total"], row["rows_written"], row["rows_quarantined"]) == (5, 0, 0)
-    first_processed = row["processed_at_ts_us"]
-    assert first_processed >= created
-
-    store.update_status(file_id, "success", meta, SUCCESS)
-    row = store.read().row(0, named=True)
-    assert row["status"] == "success"
-    assert row["status_reason"] is None
-    assert (row["rows_total"], row["rows_written"], row["rows_quarantined"]) == (10, 9, 1)
-    assert (row["trading_date_min"], row["trading_date_max"]) == (
-        datetime.date(2024, 1, 2),
-        datetime.date(2024, 1, 3),
-    )
-    assert row["created_at_ts_us"] == created
-    assert row["processed_at_ts_us"] >= first_processed
-    assert store.status_of(file_id) == "success"
-    assert store.lookup(meta) == (file_id, "success")
-
-
-def test_status_reason_without_a_message_and_without_a_result(store: DeltaManifestStore) -> None:
-    meta = make_meta(1)
-    file_id = store.resolve_file_id(meta)
-    only_reason = IngestionResult("quarantined", 3, 0, 3, failure_reason="all_rows_rejected")
-    store.update_status(file_id, "quarantined", meta, only_reason)
-    assert store.read()["status_reason"][0] == "all_rows_rejected"
-    store.update_status(file_id, "failed", meta)
-    row = store.read().row(0, named=True)
-    assert (row["status"], row["status_reason"]) == ("failed", None)
-    assert (row["rows_total"], row["rows_written"], row["rows_quarantined"]) == (0, 0, 0)
-
-
-def test_update_status_rejects_unknown_status(store: DeltaManifestStore) -> None:
-    file_id = store.resolve_file_id(make_meta(1))
-    with pytest.raises(ValueError, match=r"unknown manifest status 'done'; allowed: \['pending'"):
-        store.update_status(file_id, "done", make_meta(1))
-
-
-def test_update_status_rejects_unknown_file_id(store: DeltaManifestStore) -> None:
-    store.resolve_file_id(make_meta(1))
-    with pytest.raises(ValueError, match="unknown file_id 7 in the manifest at"):
-        store.update_status(7, "success", make_meta(1), SUCCESS)
-
-
-def test_processed_file_never_returns_to_pending(store: DeltaManifestStore) -> None:
-    meta = make_meta(1)
-    file_id = store.resolve_file_id(meta)
-    store.update_status(file_id, "success", meta, SUCCESS)
-    with pytest.raises(ManifestConflictError, match="is 'success': a processed file cannot"):
-        store.update_status(file_id, "pending", meta)
-    assert store.status_of(file_id) == "success"
-
-
 def test_pending_on_a_pending_row_writes_nothing(store: DeltaManifestStore, path: Path) -> None:
     meta = make_meta(1)
     file_id = store.resolve_file_id(meta)
     version = DeltaTable(str(path)).version()
     store.update_status(file_id, "pending", meta)
     assert DeltaTable(str(path)).version() == version
-
-
-def test_meta_of_another_identity_is_a_conflict(store: DeltaManifestStore) -> None:
-    file_id = store.resolve_file_id(make_meta(1))
-    with pytest.raises(ManifestConflictError, match="file_id 1 belongs to"):
-        store.update_status(file_id, "success", make_meta(2), SUCCESS)
-
-
-def test_filter_pending_keeps_all_but_success_in_order(store: DeltaManifestStore) -> None:
-    metas = [make_meta(i) for i in range(1, 6)]
-    ids = store.resolve_file_ids(metas[:4])
-    store.update_status(ids[0], "success", metas[0], SUCCESS)
-    store.update_status(ids[1], "failed", metas[1])
-    store.update_status(ids[2], "quarantined", metas[2])
-    candidates = [metas[4], metas[3], metas[2], metas[1], metas[0]]
-    assert store.filter_pending(candidates) == [metas[4], metas[3], metas[2], metas[1]]
 
 
 def test_filter_pending_is_fast_on_a_2000_row_manifest(path: Path) -> None:
@@ -350,7 +234,7 @@ def test_damaged_log_is_a_clear_error(store: DeltaManifestStore, path: Path) -> 
 def test_missing_data_file_is_a_clear_error(store: DeltaManifestStore, path: Path) -> None:
     store.resolve_file_id(make_meta(1))
     victim = delete_a_data_file(path)
-    with pytest.raises(TableCorruptError, match=f"ingest_manifest at {path} cannot be read") as e:
+    with pytest.raises(TableCorruptError, match=f"table at {path}: 1 data file") as e:
         DeltaManifestStore(path).filter_pending([make_meta(1)])
     assert victim.name in str(e.value)
 

@@ -9,6 +9,7 @@ import polars as pl
 from pointline.errors import VersionMismatchError
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2 import dim_symbol
+from pointline.v2.storage.validation import validate_frame
 from pointline.v2.testing.failures import FailureSwitch
 
 __all__ = ["InMemoryDimensionStore"]
@@ -39,14 +40,22 @@ class InMemoryDimensionStore:
         version (sorted by the tie-break keys) and return that version (0 first).
 
         Raises:
-            ValueError: ``df`` breaks a dim_symbol invariant (checked first).
+            SchemaMismatchError: ``df`` is off the dim_symbol spec (checked first).
+            ValueError: ``df`` breaks a dim_symbol invariant, or ``expected_version`` is
+                below -1.
             VersionMismatchError: ``expected_version`` is given and is not the current
                 version (``None`` while nothing was saved); the message contains
                 "version mismatch".
         """
         with self._mutex, self.failures.call("save_dim_symbol"):
-            dim_symbol.validate(df)
+            frame = validate_frame(DIM_SYMBOL, df)
+            dim_symbol.validate(frame)
             current = self._current()
+            if expected_version is not None and expected_version < -1:
+                raise ValueError(
+                    "expected_version must be None, -1 (create only) or a version >= 0, "
+                    f"got {expected_version}"
+                )
             # -1 means "create only": it matches a store that has no version yet.
             expected = None if expected_version == -1 else expected_version
             if expected_version is not None and expected != current:
@@ -54,7 +63,7 @@ class InMemoryDimensionStore:
                     f"dim_symbol version mismatch: expected version {expected_version}, "
                     f"current version {current}"
                 )
-            self._versions.append(df.select(list(_SCHEMA)).sort(list(DIM_SYMBOL.tie_break_keys)))
+            self._versions.append(frame.sort(list(DIM_SYMBOL.tie_break_keys)))
             return len(self._versions) - 1
 
     def current_version(self) -> int | None:

@@ -97,6 +97,8 @@ class InMemoryEventStore:
     ) -> None:
         spec = event_spec(table_name)
         ids = sorted({int(i) for i in file_ids})
+        if not ids:
+            raise ValueError(f"replace_files({table_name!r}): no file ids given")
         chunks = [data] if isinstance(data, pl.DataFrame) else list(data)
         checked = [validate_file_chunk(spec, chunk, ids, index=i) for i, chunk in enumerate(chunks)]
         rows = pl.concat(checked) if checked else pl.DataFrame(schema=spec.to_polars())

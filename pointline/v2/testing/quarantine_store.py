@@ -73,6 +73,8 @@ class InMemoryQuarantineStore:
         rejected: Sequence[tuple[int, str, pl.DataFrame, str]],
     ) -> None:
         ids = sorted({int(i) for i in file_ids})
+        if not ids:
+            raise ValueError("replace_files: no file ids given")
         unknown = sorted({int(fid) for fid, *_ in rejected} - set(ids))
         if unknown:
             raise ValueError(f"replace_files: rejected rows of file ids {unknown} not replaced")

@@ -22,15 +22,12 @@ uses delta-rs' overwrite-with-predicate, which rewrites such files.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
-import os
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import quote, unquote
 
 import polars as pl
@@ -43,11 +40,8 @@ from deltalake.transaction import (
     create_table_with_add_actions,
 )
 
-from pointline.errors import StorageError
 from pointline.schemas.types import TableSpec
-from pointline.v2.storage.delta import _io
-
-T = TypeVar("T")
+from pointline.v2.storage.delta.location import TableLocation
 
 COMPRESSION = "snappy"
 REPLACED_KEY = "pointline.replaced_file_ids"
@@ -152,18 +146,20 @@ class DataFiles:
     while a big file streamed in chunks holds at most about ``flush_bytes`` per partition.
 
     Args:
-        table_path: the table's directory.
+        location: the table (a :class:`~pointline.v2.storage.delta.location.TableLocation`,
+            or its directory).
         spec: the table spec (its partition columns are left out of the files).
         flush_bytes: in-memory size at which a partition's gathered rows are written
             (default :data:`FLUSH_BYTES`).
     """
 
-    def __init__(self, table_path: Path, spec: TableSpec, *, flush_bytes: int | None = None):
-        self.table_path = table_path
+    def __init__(
+        self, location: TableLocation | Path, spec: TableSpec, *, flush_bytes: int | None = None
+    ):
+        self.location = location if isinstance(location, TableLocation) else TableLocation(location)
         self.spec = spec
         self.flush_bytes = FLUSH_BYTES if flush_bytes is None else flush_bytes
         self.adds: list[AddAction] = []
-        self._written: list[Path] = []
         self._pending: dict[tuple[tuple[str, str], ...], list[pl.DataFrame]] = {}
         self._pending_bytes: dict[tuple[tuple[str, str], ...], int] = {}
 
@@ -191,16 +187,12 @@ class DataFiles:
         rows = frames[0] if len(frames) == 1 else pl.concat(frames, rechunk=False)
         del frames
         values = dict(key)
-        dirs = _relative_dir(values)
         name = f"part-{len(self.adds):05d}-{uuid.uuid4()}-c000.{COMPRESSION}.parquet"
-        target = self.table_path.joinpath(*dirs, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self._written.append(target)
-        rows.write_parquet(target, compression=COMPRESSION, statistics=True)
+        path = "/".join([*_relative_dir(values), name])  # delta-rs encodes it in the log
         self.adds.append(
             AddAction(
-                path="/".join([*dirs, name]),  # delta-rs encodes it in the log
-                size=target.stat().st_size,
+                path=path,
+                size=self.location.write_parquet(path, rows, COMPRESSION),
                 partition_values=values,
                 modification_time=_now_ms(),
                 data_change=True,
@@ -210,10 +202,7 @@ class DataFiles:
 
     def discard(self) -> None:
         """Delete the files written (best effort: they are unreferenced either way)."""
-        for path in self._written:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-        self._written.clear()
+        self.location.delete_files([add.path for add in self.adds])
         self.adds.clear()
         self._pending.clear()
         self._pending_bytes.clear()
@@ -258,82 +247,9 @@ def removal_of(add: AddAction) -> RemoveAction:
     return RemoveAction(add.path, True, _now_ms(), add.size, dict(add.partition_values or {}))
 
 
-def write_replacement(
-    dt: DeltaTable | None,
-    table_path: Path,
-    spec: TableSpec,
-    frames: Iterable[pl.DataFrame],
-    file_ids: Sequence[int],
-    *,
-    removes: list[RemoveAction],
-    what: str,
-    configuration: Mapping[str, str | None] | None = None,
-) -> list[AddAction]:
-    """Write ``frames`` (validated, on the spec) with :class:`DataFiles` and commit them with
-    ``removes``, the removal of the files of ``file_ids``: the rows of those ids are replaced
-    in one commit (creating the table with ``configuration`` when ``dt`` is None).
-
-    The caller holds the table's writer lock and got ``removes`` from :func:`files_to_remove`
-    (``[]`` for ids no file holds yet); a retry after a commit conflict computes them again.
-    ``dt`` is not moved to the new version (``update_incremental`` does that). An error of
-    ``frames`` itself propagates as it is; writing or committing failures raise
-    :class:`~pointline.errors.StorageError`. Either way nothing is committed and the files
-    written are deleted. Returns the add actions committed (one per file written).
-    """
-    label = f"replace {what} in {spec.name} at {table_path}"
-    written = DataFiles(table_path, spec)
-    try:
-        for frame in frames:
-            _storage(label, written.write, frame)
-        adds = _storage(label, written.finish)
-        known: list[list[RemoveAction]] = [removes]
-
-        def attempt() -> None:
-            # the first attempt uses the caller's removes; a retry (the table moved) looks again
-            if known:
-                found = known.pop()
-            elif dt is None:
-                raise StorageError(f"{label}: another writer created the table meanwhile; retry")
-            else:
-                found = files_to_remove(dt, file_ids)
-            if found is None:
-                raise StorageError(
-                    f"{label}: another writer rewrote the files of these ids meanwhile; "
-                    "nothing was committed, retry"
-                )
-            commit(
-                dt,
-                table_path,
-                _io.arrow_schema(spec),
-                spec.partition_by,
-                adds,
-                file_ids,
-                removes=found,
-                configuration=configuration,
-            )
-
-        _io.commit(
-            attempt,
-            path=table_path,
-            what=f"replace {what} in {spec.name}",
-            before_retry=None if dt is None else (lambda: _io.refresh(dt, table_path)),
-        )
-    except BaseException:
-        written.discard()
-        raise
-    return adds
-
-
-def _storage(label: str, action: Callable[..., T], *args: object) -> T:
-    try:
-        return action(*args)
-    except _io.LIBRARY_ERRORS as exc:
-        raise StorageError(f"{label}: writing a data file failed: {_io.describe(exc)}") from exc
-
-
 def commit(
     dt: DeltaTable | None,
-    table_path: Path,
+    table_path: Path | str,
     schema: pa.Schema,
     partition_by: Sequence[str],
     adds: list[AddAction],
@@ -343,7 +259,9 @@ def commit(
     configuration: Mapping[str, str | None] | None = None,
 ) -> None:
     """Commit ``adds`` and ``removes`` (the files of ``file_ids``) as one Delta commit, tagged
-    with the ids in its commit info (creating the table when ``dt`` is None)."""
+    with the ids in its commit info (creating the table at ``table_path`` when ``dt`` is None).
+
+    The one call that commits a replacement (``tests/crash_child.py`` pauses a writer here)."""
     properties = CommitProperties(custom_metadata={REPLACED_KEY: _id_text(file_ids)})
     if dt is None:
         create_table_with_add_actions(

@@ -28,17 +28,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError
 
-from pointline.errors import StorageError, TableCorruptError, VersionMismatchError
+from pointline.errors import StorageError, VersionMismatchError
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2.storage.delta import _io
 from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE
+from pointline.v2.storage.delta.table import Table
 from pointline.v2.storage.validation import validate_frame
 
-_SPEC = DIM_SYMBOL
 _SORT = list(DIM_SYMBOL.tie_break_keys)
 CREATE_ONLY = -1
 
@@ -58,18 +57,17 @@ class DeltaDimensionStore:
         dim_symbol_path: str | Path | None = None,
     ) -> None:
         if dim_symbol_path is not None:
-            self._path = Path(dim_symbol_path)
+            path = Path(dim_symbol_path)
         elif silver_root is not None:
-            self._path = Path(silver_root) / DIM_SYMBOL_TABLE
+            path = Path(silver_root) / DIM_SYMBOL_TABLE
         else:
             raise ValueError("DeltaDimensionStore needs silver_root or dim_symbol_path")
-        self._lock = _io.new_lock(self._path)
-        self._tables = _io.TableCache()
+        self._table = Table(path, DIM_SYMBOL, configuration={})
         self._cached: tuple[int, pl.DataFrame] | None = None
 
     @property
     def table_path(self) -> Path:
-        return self._path
+        return self._table.path
 
     def load_dim_symbol(self) -> pl.DataFrame:
         """The table sorted by (exchange, exchange_symbol, valid_from_ts_us).
@@ -77,14 +75,13 @@ class DeltaDimensionStore:
         Raises:
             TableCorruptError: the table exists but cannot be read.
         """
-        dt = self._tables.get(self._path)
+        dt = self._table.latest()
         if dt is None:
-            return _io.empty_frame(_SPEC)
-        version = _io.version_of(dt, self._path)
+            return _io.empty_frame(DIM_SYMBOL)
         # dim_symbol is read before every ingestion; a version already read is served from
         # memory (a Delta version never changes).
-        if self._cached is None or self._cached[0] != version:
-            self._cached = (version, _io.read_frame(dt, _SPEC, self._path).sort(_SORT))
+        if self._cached is None or self._cached[0] != dt.version():
+            self._cached = (dt.version(), self._table.read(dt=dt).sort(_SORT))
         return self._cached[1].clone()
 
     def load_version(self, version: int) -> pl.DataFrame:
@@ -97,22 +94,15 @@ class DeltaDimensionStore:
         current = self.current_version()
         if current is None or not 0 <= version <= current:
             raise ValueError(
-                f"dim_symbol at {self._path} has no version {version}; "
+                f"dim_symbol at {self.table_path} has no version {version}; "
                 + ("the table does not exist" if current is None else f"versions: 0..{current}")
             )
-        try:
-            dt = DeltaTable(str(self._path), version=version)
-        except _io.LIBRARY_ERRORS as exc:
-            raise TableCorruptError(
-                f"dim_symbol at {self._path} version {version} cannot be opened: "
-                f"{_io.describe(exc)}"
-            ) from exc
-        return _io.read_frame(dt, _SPEC, self._path).sort(_SORT)
+        return self._table.read(dt=self._table.snapshot(version)).sort(_SORT)
 
     def current_version(self) -> int | None:
         """The table version, ``None`` when the table does not exist."""
-        dt = _io.open_table(self._path)
-        return None if dt is None else _io.version_of(dt, self._path)
+        dt = self._table.snapshot()
+        return None if dt is None else dt.version()
 
     def save_dim_symbol(self, df: pl.DataFrame, *, expected_version: int | None = None) -> int:
         """Validate ``df`` and atomically replace the table with it; return the new version.
@@ -125,55 +115,44 @@ class DeltaDimensionStore:
         """
         from pointline.v2 import dim_symbol  # the invariants live with the SCD2 functions
 
-        frame = validate_frame(_SPEC, df)
+        frame = validate_frame(DIM_SYMBOL, df)
         dim_symbol.validate(frame)
-        data = _io.to_arrow(frame.sort(_SORT), _SPEC)
-        with _io.locked(self._lock, self._path):
-            dt = _io.open_table(self._path)
-            current = None if dt is None else _io.version_of(dt, self._path)
+        data = _io.to_arrow(frame.sort(_SORT), DIM_SYMBOL)
+        table = self._table
+        with table.writing():
+            dt = table.snapshot()
+            current = None if dt is None else dt.version()
             self._check_expected(expected_version, current)
             if dt is None:
-                _io.commit(
-                    lambda: write_deltalake(str(self._path), data, mode="error"),
-                    path=self._path,
-                    what="create dim_symbol",
+                uri = table.location.uri
+                table.commit(
+                    lambda: write_deltalake(uri, data, mode="error"),
+                    "create dim_symbol",
                     attempts=1,
                 )
-                created = _io.open_table(self._path)
-                if created is None:  # pragma: no cover - the write just created it
-                    raise StorageError(f"dim_symbol at {self._path} was not created")
-                return _io.version_of(created, self._path)
+                return 0
             if expected_version is None:
-                _io.commit(
-                    lambda: write_deltalake(dt, data, mode="overwrite"),
-                    path=self._path,
-                    what="save dim_symbol",
-                    before_retry=lambda: _io.refresh(dt, self._path),
+                table.commit(
+                    lambda: write_deltalake(dt, data, mode="overwrite"), "save dim_symbol", dt=dt
                 )
-            else:
-                self._overwrite_at(dt, data, expected_version, current)
-            return _io.version_of(dt, self._path)
-
-    def _overwrite_at(
-        self, dt: DeltaTable, data: pa.Table, expected: int, current: int | None
-    ) -> None:
-        """Overwrite with no automatic rebase: any commit after ``current`` is a mismatch."""
-        try:
-            write_deltalake(
-                dt,
-                data,
-                mode="overwrite",
-                commit_properties=CommitProperties(max_commit_retries=0),
-            )
-        except CommitFailedError as exc:
-            raise VersionMismatchError(
-                f"dim_symbol at {self._path}: version mismatch: expected version {expected}, "
-                f"another writer committed after version {current}"
-            ) from exc
-        except _io.LIBRARY_ERRORS as exc:
-            raise StorageError(
-                f"save dim_symbol at {self._path} failed: {_io.describe(exc)}"
-            ) from exc
+                return dt.version()
+            try:  # no automatic rebase: any commit after `current` is a mismatch
+                write_deltalake(
+                    dt,
+                    data,
+                    mode="overwrite",
+                    commit_properties=CommitProperties(max_commit_retries=0),
+                )
+            except CommitFailedError as exc:
+                raise VersionMismatchError(
+                    f"dim_symbol at {self.table_path}: version mismatch: expected version "
+                    f"{expected_version}, another writer committed after version {current}"
+                ) from exc
+            except _io.LIBRARY_ERRORS as exc:
+                raise StorageError(
+                    f"save dim_symbol at {self.table_path} failed: {_io.describe(exc)}"
+                ) from exc
+            return dt.version()
 
     def _check_expected(self, expected: int | None, current: int | None) -> None:
         if expected is None:
@@ -186,6 +165,6 @@ class DeltaDimensionStore:
             found = "does not exist" if current is None else f"is at version {current}"
             wanted = "to not exist" if expected == CREATE_ONLY else f"version {expected}"
             raise VersionMismatchError(
-                f"dim_symbol at {self._path}: version mismatch: expected {wanted}, "
+                f"dim_symbol at {self.table_path}: version mismatch: expected {wanted}, "
                 f"the table {found}"
             )

@@ -14,7 +14,8 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from pointline.v2.storage.delta import _io
+from pointline.schemas.registry import get_table_spec
+from pointline.v2.storage.delta.table import Table
 
 
 @dataclass(frozen=True)
@@ -59,19 +60,18 @@ def compact_table(
     target_size: int | None = None,
 ) -> CompactionReport:
     """Compact the small files of one table (optionally some partitions only)."""
-    with _io.locked(_io.new_lock(path), path):
-        dt = _io.open_table(path)
-        if dt is None:
-            return CompactionReport(name, 0, 0, 0)
-        filters = _partition_filters(exchange, start, end)
-        metrics: dict = {}
-
-        def run() -> None:
-            metrics.update(dt.optimize.compact(partition_filters=filters, target_size=target_size))
-
-        _io.commit(
-            run, path=path, what=f"compact {name}", before_retry=lambda: _io.refresh(dt, path)
-        )
+    table = Table(path, get_table_spec(name))
+    filters = _partition_filters(exchange, start, end)
+    metrics: dict = {}
+    with table.writing():
+        dt = table.snapshot()
+        if dt is not None:
+            compact = dt.optimize.compact
+            table.commit(
+                lambda: metrics.update(compact(partition_filters=filters, target_size=target_size)),
+                f"compact {name}",
+                dt=dt,
+            )
     return CompactionReport(
         table=name,
         files_removed=int(metrics.get("numFilesRemoved", 0)),
@@ -94,20 +94,20 @@ def vacuum_table(
         StorageError: ``retention_hours`` is below the table's retention while
             ``enforce_retention`` is True (the guard), or the vacuum failed.
     """
-    with _io.locked(_io.new_lock(path), path):
-        dt = _io.open_table(path)
-        if dt is None:
-            return VacuumReport(name, dry_run, [])
-        found: list[str] = []
-
-        def run() -> None:
-            found.extend(
-                dt.vacuum(
+    table = Table(path, get_table_spec(name))
+    with table.writing():
+        dt = table.snapshot()
+        found = (
+            []
+            if dt is None
+            else table.commit(
+                lambda: dt.vacuum(
                     retention_hours=retention_hours,
                     dry_run=dry_run,
                     enforce_retention_duration=enforce_retention,
-                )
+                ),
+                f"vacuum {name}",
+                attempts=1,
             )
-
-        _io.commit(run, path=path, what=f"vacuum {name}", attempts=1)
+        )
     return VacuumReport(table=name, dry_run=dry_run, files=sorted(found))

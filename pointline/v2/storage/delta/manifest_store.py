@@ -7,42 +7,41 @@ Identity and ids
     same id forever. A changed file (new sha256 at the same path) is a new identity.
 
 Concurrency
-    Every write (id allocation and status update) happens under a file lock next to the table
-    (``<parent>/_locks/<name>.lock``), so processes of one machine allocate ids one at a time
+    Every write (id allocation and status update) happens under the table's writer lock
+    (:class:`~pointline.v2.storage.delta.table.Table`: a file lock next to the table), so
+    processes of one machine allocate ids one at a time
     and never repeat one. Reads need no lock: a Delta snapshot is consistent.
 
 Cost that stays flat as the manifest grows
     The store keeps the manifest in memory (identity -> row and file_id -> row) together
-    with the Delta version it reflects, and one ``DeltaTable`` whose snapshot it advances with
-    ``update_incremental()`` (only the new commits are replayed). The cache is reloaded only
-    when the table moved past the version this instance wrote, i.e. another process wrote.
-    A resolve is one small append commit; a status update is one commit that adds a
-    Parquet file holding the new row and removes the file holding the old one
-    (:mod:`~pointline.v2.storage.delta.data_files`; a row inside a compacted file is replaced
-    by delta-rs' ``overwrite`` with ``predicate="file_id = N"``), which keeps exactly one row
-    per identity in every version. Every ``_io.LOG_TRIM_EVERY`` versions a checkpoint is
-    written and the log before it deleted; every ``compact_every`` versions the small files
-    are also compacted and data files replaced over an hour ago vacuumed, so the file count,
-    the log replay and the disk use stay bounded (``benchmarks/manifest_scale.py`` measures it).
+    with the Delta version it reflects; the table helper keeps the ``DeltaTable`` current.
+    The cache is reloaded only when the table moved past the version this instance wrote,
+    i.e. another process wrote. A resolve is one small commit; a status update is one
+    :meth:`~pointline.v2.storage.delta.table.Table.replace` of the row's file id (the file
+    holding the old row is removed; a row inside a compacted file is rewritten by delta-rs),
+    which keeps exactly one row per identity in every version. The helper checkpoints and
+    trims the log every ``table.LOG_TRIM_EVERY`` versions and, every ``compact_every``
+    versions, compacts the small files and vacuums data files replaced over an hour ago, so
+    the file count, the log replay and the disk use stay bounded
+    (``benchmarks/manifest_scale.py`` measures it).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
-from deltalake import DeltaTable, write_deltalake
+from deltalake import DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
-from pointline.errors import StorageError, TableCorruptError
+from pointline.errors import TableCorruptError
 from pointline.schemas.control import INGEST_MANIFEST
-from pointline.schemas.types import (
-    INGEST_STATUS_SUCCESS,
-)
+from pointline.schemas.types import INGEST_STATUS_SUCCESS
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.delta import _io, data_files
+from pointline.v2.storage.delta.table import Table
 from pointline.v2.storage.manifest_rows import (
     Identity,
     Row,
@@ -55,28 +54,18 @@ from pointline.v2.storage.manifest_rows import (
 
 StatusUpdate = tuple[int, str, BronzeFileMetadata, IngestionResult | None]
 
-_SPEC = INGEST_MANIFEST
-_SCHEMA = _SPEC.to_polars()
+_SCHEMA = INGEST_MANIFEST.to_polars()
 
-# Commit files older than the latest checkpoint are deleted when a checkpoint is written:
-# delta-rs lists the whole ``_delta_log`` on every commit, so a long log makes every write
-# slower (measured: 20 ms -> 115 ms per commit over 2,000 commits). The manifest keeps no
-# history worth that; readers start from the newest checkpoint and are unaffected.
 # Every status update replaces one small data file; the replaced files are deleted by a
 # vacuum once older than ``vacuum_retention_hours``. Their tombstones stay in the snapshot
 # (and every checkpoint) for deletedFileRetentionDuration, so that is kept short too, but
-# longer than the vacuum retention so that every tombstone is seen by a vacuum.
+# longer than the vacuum retention so that every tombstone is seen by a vacuum. The log
+# before the newest checkpoint is deleted (see ``table.LOG_TRIM_EVERY``).
 _TABLE_CONFIG = {
     "delta.logRetentionDuration": "interval 0 seconds",
     "delta.deletedFileRetentionDuration": "interval 2 hours",
 }
 DEFAULT_VACUUM_RETENTION_HOURS = 1
-
-
-def _id_predicate(file_ids: Sequence[int]) -> str:
-    if len(file_ids) == 1:
-        return f"file_id = {int(file_ids[0])}"
-    return "file_id IN (" + ", ".join(str(int(i)) for i in file_ids) + ")"
 
 
 class DeltaManifestStore:
@@ -85,8 +74,9 @@ class DeltaManifestStore:
     Args:
         table_path: the table directory, e.g. ``<lake>/silver/ingest_manifest``.
         compact_every: compact small files (and vacuum) when the table version is a multiple
-            of this; the log is checkpointed and trimmed every ``_io.LOG_TRIM_EVERY`` versions
-            as well, because every commit and refresh replays the log since the checkpoint.
+            of this; the log is checkpointed and trimmed every ``table.LOG_TRIM_EVERY``
+            versions as well, because every commit and refresh replays the log since the
+            checkpoint.
         vacuum_retention_hours: with each compaction, delete data files replaced more than
             this many hours ago (``None``: never). Readers of an older snapshot still being
             read after that long would miss files, so keep it well above 0.
@@ -105,24 +95,26 @@ class DeltaManifestStore:
             raise ValueError(
                 f"vacuum_retention_hours must be >= 0 or None, got {vacuum_retention_hours}"
             )
-        self._vacuum_hours = vacuum_retention_hours
-        self._path = Path(table_path)
-        self._compact_every = compact_every
-        self._lock = _io.new_lock(self._path)
+        self._table = Table(
+            table_path,
+            INGEST_MANIFEST,
+            configuration=_TABLE_CONFIG,
+            compact_every=compact_every,
+            vacuum_retention_hours=vacuum_retention_hours,
+        )
         self._mutex = threading.RLock()
-        self._dt: DeltaTable | None = None
-        self._version: int | None = None  # the version the cache reflects; None: no table
+        self._version: int | None = None  # the version the cache reflects; None: reload
         self._by_identity: dict[Identity, Row] = {}
         self._by_id: dict[int, Row] = {}
         self._max_id = 0
         # file_id -> the file this store committed holding that id's row alone, while the
         # cache is current: a status update then removes it without reading the table's
-        # file list. Cleared whenever the cache is reloaded or the files are compacted.
+        # file list. Cleared whenever the cache is reloaded or the files are rewritten.
         self._sole_files: dict[int, AddAction] = {}
 
     @property
     def table_path(self) -> Path:
-        return self._path
+        return self._table.path
 
     # -- the ManifestStore protocol ------------------------------------------------------
 
@@ -171,7 +163,7 @@ class DeltaManifestStore:
             known = [self._by_identity.get(i) for i in idents]
             if all(row is not None for row in known):
                 return [row["file_id"] for row in known]  # type: ignore[index]
-            with _io.locked(self._lock, self._path):
+            with self._table.writing():
                 self._refresh()
                 new_rows: dict[Identity, Row] = {}
                 created = _io.now_us()
@@ -182,7 +174,7 @@ class DeltaManifestStore:
                     new_rows[ident] = pending_row(next_id, ident, created)
                     next_id += 1
                 if new_rows:
-                    self._write(list(new_rows.values()), predicate=None)
+                    self._write(list(new_rows.values()), removes=[])  # new ids: no file yet
                 return [self._by_identity[i]["file_id"] for i in idents]
 
     def update_statuses(self, updates: Iterable[StatusUpdate]) -> None:
@@ -193,7 +185,7 @@ class DeltaManifestStore:
         updates = list(updates)
         for _, status, _, _ in updates:
             check_status(status)
-        with self._mutex, _io.locked(self._lock, self._path):
+        with self._mutex, self._table.writing():
             self._refresh()
             processed_at = _io.now_us()
             new_rows: dict[int, Row] = {}
@@ -206,20 +198,20 @@ class DeltaManifestStore:
                     meta,
                     result,
                     processed_at,
-                    where=f"the manifest at {self._path}",
+                    where=f"the manifest at {self.table_path}",
                 )
                 if row is not None:
                     new_rows[file_id] = row
             if new_rows:
                 rows = [new_rows[i] for i in sorted(new_rows)]
-                self._write(rows, predicate=_id_predicate(sorted(new_rows)))
+                self._write(rows, removes=self._removals(sorted(new_rows)))
 
     def read(self) -> pl.DataFrame:
         """All rows sorted by file_id (exact schema; empty when the table does not exist)."""
         with self._mutex:
             self._refresh()
             rows = [self._by_id[i] for i in sorted(self._by_id)]
-        return pl.DataFrame(rows, schema=_SCHEMA, orient="row") if rows else _io.empty_frame(_SPEC)
+        return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
 
     def status_of(self, file_id: int) -> str | None:
         """The status of ``file_id``, ``None`` when no row has it."""
@@ -239,27 +231,18 @@ class DeltaManifestStore:
 
     def _refresh(self) -> None:
         """Advance the snapshot; reload the cache when someone else wrote."""
-        if self._dt is None:
-            self._dt = _io.open_table(self._path)
-            if self._dt is None:
-                return
-            self._reload()
-            return
-        _io.refresh(self._dt, self._path)
-        if _io.version_of(self._dt, self._path) != self._version:
-            self._reload()
+        dt = self._table.latest()
+        if dt is not None and dt.version() != self._version:
+            self._reload(dt)
 
-    def _reload(self) -> None:
-        if self._dt is None:  # pragma: no cover - callers open the table first
-            return
-        frame = _io.read_frame(self._dt, _SPEC, self._path)
+    def _reload(self, dt: DeltaTable) -> None:
         by_identity: dict[Identity, Row] = {}
         by_id: dict[int, Row] = {}
-        for row in frame.iter_rows(named=True):
+        for row in self._table.read(dt=dt).iter_rows(named=True):
             ident = row_identity(row)
             if ident in by_identity or row["file_id"] in by_id:
                 raise TableCorruptError(
-                    f"manifest at {self._path} has more than one row for file_id "
+                    f"manifest at {self.table_path} has more than one row for file_id "
                     f"{row['file_id']} or identity {ident}"
                 )
             by_identity[ident] = row
@@ -268,119 +251,36 @@ class DeltaManifestStore:
         self._by_id = by_id
         self._sole_files.clear()
         self._max_id = max(by_id, default=0)
-        self._version = _io.version_of(self._dt, self._path)
+        self._version = dt.version()
 
-    def _write(self, rows: list[Row], *, predicate: str | None) -> None:
-        """Commit ``rows`` (append, or replace the rows matching ``predicate``), then cache.
+    def _write(self, rows: list[Row], *, removes: list[RemoveAction] | None) -> None:
+        """Replace the rows of these file ids (new ones: an append), then cache them.
 
-        The rows go to a Parquet file of their own, committed with the removal of the files
-        holding only the replaced rows (:mod:`~pointline.v2.storage.delta.data_files`); rows
-        inside a compacted file are replaced by delta-rs' overwrite, which rewrites it.
+        When another writer's commit may lie between (the helper cannot tell the version),
+        the next :meth:`_refresh` reloads everything.
         """
-        frame = pl.DataFrame(rows, schema=_SCHEMA, orient="row")
         ids = [row["file_id"] for row in rows]
-        before = self._version
-        dt = self._dt
-        # appended rows carry new ids: no file holds them yet
-        removes = [] if dt is None or predicate is None else self._removals(ids)
-        if dt is None:
-            adds = data_files.write_replacement(
-                None,
-                self._path,
-                _SPEC,
-                [frame],
-                ids,
-                removes=[],
-                what="create",
-                configuration=_TABLE_CONFIG,
-            )
-            self._dt = _io.open_table(self._path)
-            if self._dt is None:
-                raise StorageError(f"the manifest at {self._path} was not created")
-            if len(ids) == 1 and len(adds) == 1:
-                self._sole_files[ids[0]] = adds[0]
-        elif removes is not None:
-            adds = data_files.write_replacement(
-                dt, self._path, _SPEC, [frame], ids, removes=removes, what="rows"
-            )
-            for file_id in ids:
-                self._sole_files.pop(file_id, None)
-            if len(ids) == 1 and len(adds) == 1:
-                self._sole_files[ids[0]] = adds[0]
-            # A transaction does not move the DeltaTable it came from. When the cache was
-            # current, the commit is assumed to be the next version: the next _refresh()
-            # (which every read and write starts with) reloads if the table says otherwise.
-            if before is None:
-                _io.refresh(dt, self._path)
-        else:
-            self._sole_files.clear()  # the overwrite rewrites files
-            data = _io.to_arrow(frame, _SPEC)
-            _io.commit(
-                lambda: write_deltalake(dt, data, mode="overwrite", predicate=predicate),
-                path=self._path,
-                what="manifest overwrite",
-                before_retry=lambda: _io.refresh(dt, self._path),
-            )
-        if self._dt is None:  # pragma: no cover - set above
-            raise StorageError(f"the manifest at {self._path} is not open")
-        expected = 0 if before is None else before + 1
-        version = max(_io.version_of(self._dt, self._path), expected)
+        frame = pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+        commit = self._table.replace(ids, [frame], replay=lambda: iter([frame]), removes=removes)
+        if commit is None:  # pragma: no cover - rows are never empty
+            return
+        for file_id in ids:
+            self._sole_files.pop(file_id, None)
+        if commit.rewritten:
+            self._sole_files.clear()
+        elif len(ids) == 1 and len(commit.adds) == 1:
+            self._sole_files[ids[0]] = commit.adds[0]
         for row in rows:
             self._by_identity[row_identity(row)] = row
             self._by_id[row["file_id"]] = row
             self._max_id = max(self._max_id, row["file_id"])
-        # Another writer slipped in (outside our lock): the next refresh reloads everything.
-        self._version = version if version == expected else None
-        if version > 0 and (
-            version % self._compact_every == 0 or version % _io.LOG_TRIM_EVERY == 0
-        ):
-            self._refresh()  # maintenance needs the table object at its latest version
-            self._maintain(compact=version % self._compact_every == 0)
+        self._version = commit.version
 
     def _removals(self, ids: list[int]) -> list[RemoveAction] | None:
-        """The removal of the files holding the rows of ``ids`` (see ``files_to_remove``):
-        known without reading the table when each id's row sits alone in a file this store
-        committed and the cache is current (nobody else wrote since)."""
+        """The removal of the files holding the rows of ``ids`` when each id's row sits alone
+        in a file this store committed and the cache is current (nobody else wrote since);
+        otherwise ``None`` (the helper finds them in the table's file list)."""
         known = [self._sole_files.get(i) for i in ids]
         if self._version is not None and all(add is not None for add in known):
             return [data_files.removal_of(add) for add in known if add is not None]
-        if self._dt is None:  # pragma: no cover - callers check
-            return []
-        return data_files.files_to_remove(self._dt, ids)
-
-    def _maintain(self, *, compact: bool = True) -> None:
-        """Compact small files (when ``compact``), checkpoint, drop the log before it, vacuum
-        replaced files (when ``compact``).
-
-        None of these change rows: the cache stays valid when each step moved the version by
-        no more than the commits it makes (otherwise another writer slipped in: reload).
-        """
-        dt = self._dt
-        if dt is None:  # pragma: no cover
-            return
-        self._sole_files.clear()  # compaction rewrites the files
-        valid = self._version is not None
-
-        def step(action: Callable[[], object], what: str, commits: int = 1) -> None:
-            nonlocal valid
-            before = _io.version_of(dt, self._path)
-            _io.commit(action, path=self._path, what=what, attempts=1)
-            valid = valid and _io.version_of(dt, self._path) - before <= commits
-
-        if compact:
-            step(lambda: dt.optimize.compact(), "compact the manifest")
-        config = dt.metadata().configuration
-        if any(config.get(key) != value for key, value in _TABLE_CONFIG.items()):
-            step(lambda: dt.alter.set_table_properties(_TABLE_CONFIG), "configure the manifest")
-        step(dt.create_checkpoint, "checkpoint the manifest")
-        step(dt.cleanup_metadata, "clean the manifest log")
-        if compact and self._vacuum_hours is not None:
-            hours = self._vacuum_hours
-            step(
-                lambda: dt.vacuum(
-                    retention_hours=hours, dry_run=False, enforce_retention_duration=False
-                ),
-                "vacuum the manifest",
-                commits=2,  # VACUUM START and VACUUM END
-            )
-        self._version = _io.version_of(dt, self._path) if valid else None
+        return None

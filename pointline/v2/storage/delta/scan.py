@@ -10,7 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pointline.v2.storage.delta import _io
+from pointline.schemas.registry import get_table_spec
+from pointline.v2.storage.delta.table import Table
 
 
 def scan_table(name: str, path: Path) -> pl.LazyFrame | None:
@@ -20,8 +21,5 @@ def scan_table(name: str, path: Path) -> pl.LazyFrame | None:
         TableCorruptError: the log cannot be replayed, a data file it references is missing,
             or data files lie beside a log that holds no commit.
     """
-    dt = _io.open_table(path)  # raises for an unreadable or lost log
-    if dt is None:
-        return None
-    _io.verify_files(dt, path)
-    return pl.scan_delta(dt)
+    dt = Table(path, get_table_spec(name)).latest()  # opened and its data files verified
+    return None if dt is None else pl.scan_delta(dt)

@@ -1,0 +1,491 @@
+"""One Delta table and everything a store does to it: the table helper of the Delta stores.
+
+A :class:`Table` owns, for one table:
+
+* its **location** (:class:`~pointline.v2.storage.delta.location.TableLocation`): every file
+  touch, the writer lock;
+* its **cache**: one ``DeltaTable`` kept current with ``update_incremental`` (skipped when the
+  location says nothing moved), verified once per open, so a writer's cost per commit stays
+  flat as the table grows;
+* **replacement** (:meth:`Table.replace`): "replace every row of these file ids with these
+  frames, atomically". Written by Polars as Parquet and committed with the removal of the
+  files holding only those ids (:mod:`~pointline.v2.storage.delta.data_files`); when a file
+  mixes those ids with others (after a compaction or a batch), delta-rs' overwrite with
+  ``predicate="file_id IN (...)"`` rewrites it; no rows deletes the ids' rows and creates no
+  table;
+* **appends** deduplicated by a key against the stored rows of the same file ids;
+* **upkeep** after each of its commits, at table versions that are multiples of
+  ``trim_every`` (checkpoint and delete the log before it, see :data:`LOG_TRIM_EVERY`) and of
+  ``compact_every`` (compact small files, vacuum replaced ones).
+
+Writers of one table on one machine are serialised by its lock
+(``<parent>/_locks/<table>.lock``); a Delta commit conflict (``CommitFailedError``) is retried
+with a small backoff (data files are written once; only the commit is redone), except on the
+rewrite path for a stream that cannot be replayed. deltalake, pyarrow and OS failures of a
+write become :class:`~pointline.errors.StorageError`; a table that exists but cannot be opened
+or read raises :class:`~pointline.errors.TableCorruptError`.
+
+The stores are mappers over it: which rows, which key, which errors.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import polars as pl
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError
+from deltalake.transaction import AddAction, RemoveAction
+
+from pointline.errors import StorageError, TableCorruptError
+from pointline.schemas.types import TableSpec
+from pointline.v2.storage.delta import _io, data_files
+from pointline.v2.storage.delta.location import TableLocation
+
+T = TypeVar("T")
+
+# delta-rs lists the whole _delta_log on every commit, so a table written once per ingested
+# file slows down with every commit (measured: an append took 0.16 s after 1,500 commits).
+# Writers therefore checkpoint every LOG_TRIM_EVERY versions and delete the log before the
+# checkpoint. Time travel reaches back to the latest checkpoint; data files of older versions
+# stay until a vacuum (7 days by default), so readers holding an older snapshot keep working.
+LOG_TRIM_EVERY = 16
+COMMIT_ATTEMPTS = 5
+COMMIT_BACKOFF_S = 0.05
+TRIMMED_LOG_CONFIG = {"delta.logRetentionDuration": "interval 0 seconds"}
+# Rows per Arrow batch handed to delta-rs' writer on the rewrite path.
+_WRITE_BATCH_ROWS = 100_000
+
+
+def file_predicate(file_ids: Sequence[int]) -> str:
+    """The SQL predicate selecting the rows of ``file_ids``."""
+    if len(file_ids) == 1:
+        return f"file_id = {int(file_ids[0])}"
+    return f"file_id IN ({', '.join(str(int(i)) for i in file_ids)})"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What a write of :class:`Table` did.
+
+    Attributes:
+        version: the table version after the write and its upkeep, when every commit since
+            the snapshot it was built on was this writer's; ``None`` when another writer's
+            commit may lie between (a cache built on the table must then be reloaded).
+        adds: the data files added (empty on the rewrite path).
+        rewritten: files other than those added and removed were rewritten (the
+            overwrite-with-predicate path, or a compaction by the upkeep).
+    """
+
+    version: int | None
+    adds: list[AddAction]
+    rewritten: bool
+
+
+class Table:
+    """One Delta table of ``spec`` at ``path`` (created by its first write).
+
+    Args:
+        path: the table's directory.
+        spec: the table's spec (schema, partition columns, name for messages).
+        configuration: table properties set at creation and by the upkeep.
+        trim_every: checkpoint and trim the log at versions that are multiples of this.
+        compact_every: compact small files at versions that are multiples of this (``None``:
+            never); with ``vacuum_retention_hours``, also vacuum files replaced that long ago.
+        vacuum_retention_hours: see ``compact_every`` (``None``: never vacuum).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        spec: TableSpec,
+        *,
+        configuration: Mapping[str, str] = TRIMMED_LOG_CONFIG,
+        trim_every: int = LOG_TRIM_EVERY,
+        compact_every: int | None = None,
+        vacuum_retention_hours: int | None = None,
+    ) -> None:
+        self.location = TableLocation(path)
+        self.spec = spec
+        self.configuration = dict(configuration)
+        self.trim_every = trim_every
+        self.compact_every = compact_every
+        self.vacuum_retention_hours = vacuum_retention_hours
+        self._dt: DeltaTable | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.location.path
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    # -- snapshots --------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Whether the table was created (see :meth:`TableLocation.exists`)."""
+        return self.location.exists()
+
+    def snapshot(self, version: int | None = None) -> DeltaTable | None:
+        """A fresh snapshot for a reader (not cached, not verified); ``None``: no table."""
+        return self.location.open(version)
+
+    def latest(self) -> DeltaTable | None:
+        """The cached table at its latest version, ``None`` when there is none.
+
+        Opened (and its data files verified: a writer must not build on a damaged table)
+        once; refreshed with ``update_incremental`` when the location says it moved.
+
+        Raises:
+            TableCorruptError: the log cannot be replayed, or a data file is missing.
+        """
+        dt = self._dt
+        if dt is not None:
+            try:
+                if self.location.has_moved(dt):
+                    dt.update_incremental()
+                return dt
+            except _io.LIBRARY_ERRORS:
+                self._dt = None  # reopen below: that raises TableCorruptError if damaged
+        dt = self.location.open()
+        if dt is not None:
+            self.location.verify_files(dt)
+            self._dt = dt
+        return dt
+
+    def read(
+        self,
+        *,
+        dt: DeltaTable | None = None,
+        filters: list[tuple[str, str, Any]] | None = None,
+        columns: list[str] | None = None,
+    ) -> pl.DataFrame:
+        """Rows of ``dt`` (default: a fresh snapshot), cast to the spec; empty: no table.
+
+        ``filters`` (DNF tuples) also prune data files by their partition values and min/max
+        statistics, so a filter on ``file_id`` reads only the files that can hold that id.
+
+        Raises:
+            TableCorruptError: a data file is missing or unreadable, or the schema is off.
+        """
+        dt = self.snapshot() if dt is None else dt
+        if dt is None:
+            return _io.empty_frame(self.spec)
+        if columns is not None:
+            known = {f.name for f in dt.schema().fields}
+            missing = [c for c in columns if c not in known]
+            if missing:
+                raise TableCorruptError(
+                    f"table at {self.path} does not have the {self.name} schema: "
+                    f"missing columns {missing}"
+                )
+        df = None if filters else self.location.read_plain(dt, columns)
+        try:
+            if df is None:
+                df = pl.from_arrow(dt.to_pyarrow_table(filters=filters, columns=columns))
+        except _io.LIBRARY_ERRORS as exc:
+            raise TableCorruptError(
+                f"table {self.name} at {self.path} cannot be read: {_io.describe(exc)}"
+            ) from exc
+        assert isinstance(df, pl.DataFrame)  # a Table always gives a frame
+        return _io.conform(df, self.spec, self.path, columns)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def writing(self) -> Any:
+        """The writer lock (reentrant), held by every write of this helper."""
+        return self.location.locked()
+
+    def commit(
+        self,
+        action: Callable[[], T],
+        what: str,
+        *,
+        dt: DeltaTable | None = None,
+        attempts: int = COMMIT_ATTEMPTS,
+    ) -> T:
+        """Run one Delta write, the one place deltalake write errors are translated.
+
+        A commit conflict (``CommitFailedError``) is retried after a small backoff, with
+        ``dt`` refreshed first; ``action`` must be safe to call again (``attempts=1``: a
+        stream that cannot be replayed).
+
+        Raises:
+            StorageError: still conflicting after ``attempts`` tries, or deltalake, pyarrow
+                or the OS failed.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return action()
+            except CommitFailedError as exc:
+                if attempt >= attempts:
+                    raise StorageError(
+                        f"{what} at {self.path}: commit failed after {attempt} attempt(s): "
+                        f"{_io.describe(exc)}"
+                    ) from exc
+            except _io.LIBRARY_ERRORS as exc:
+                raise StorageError(f"{what} at {self.path} failed: {_io.describe(exc)}") from exc
+            time.sleep(COMMIT_BACKOFF_S * 2 ** (attempt - 1))
+            if dt is not None:
+                try:
+                    dt.update_incremental()
+                except _io.LIBRARY_ERRORS as exc:
+                    raise TableCorruptError(
+                        f"table at {self.path} cannot be refreshed: {_io.describe(exc)}"
+                    ) from exc
+        raise StorageError(f"{what} at {self.path}: no attempt made")  # attempts < 1
+
+    def append(self, rows: pl.DataFrame, key: list[str], *, nulls_equal: bool = False) -> None:
+        """Add the rows (validated, on the spec) whose ``key`` is not stored yet.
+
+        Only the stored keys of ``rows``' file ids are read (data files pruned by their
+        ``file_id`` statistics), so the cost follows the rows, not the table. No rows left:
+        no commit (and no table).
+        """
+        if rows.height == 0:
+            return
+        with self.writing():
+            dt = self.snapshot()
+            if dt is not None:
+                ids = rows.get_column("file_id").unique().sort().to_list()
+                stored = self.read(dt=dt, filters=[("file_id", "in", ids)], columns=key)
+                rows = rows.join(
+                    stored, on=key, how="anti", nulls_equal=nulls_equal, maintain_order="left"
+                )
+                if rows.height == 0:
+                    return
+            data = _io.to_arrow(rows, self.spec)
+            target = self.location.uri if dt is None else dt
+            before = -1 if dt is None else dt.version()
+            self.commit(
+                lambda: write_deltalake(
+                    target,
+                    data,
+                    mode="append",
+                    partition_by=list(self.spec.partition_by) or None,
+                    configuration=self.configuration if dt is None else None,
+                    writer_properties=_io.WRITER_PROPERTIES,
+                ),
+                f"append to {self.name}",
+                dt=dt,
+            )
+            self._upkeep(before + 1 if dt is None or dt.version() == before + 1 else None)
+
+    def replace(
+        self,
+        file_ids: Sequence[int],
+        frames: Iterable[pl.DataFrame],
+        *,
+        replay: Callable[[], Iterator[pl.DataFrame]] | None = None,
+        removes: list[RemoveAction] | None = None,
+        what: str | None = None,
+    ) -> Commit | None:
+        """Atomically replace every row of ``file_ids`` with the rows of ``frames``.
+
+        Args:
+            file_ids: the ids replaced; every row of ``frames`` carries one of them.
+            frames: validated frames on the spec, consumed once (memory: one frame plus what
+                is gathered per partition, see ``data_files.FLUSH_BYTES``).
+            replay: a fresh iterator over the same frames, for a retry on the rewrite path
+                (``None``: that path does not retry a commit conflict).
+            removes: the removal of the files holding the ids' rows when the caller knows it
+                (``[]``: no file holds them); default: found from the file statistics.
+            what: the rows, for messages (default ``"file_id N"`` or ``"N files"``).
+
+        Returns:
+            What was committed; ``None`` when nothing was (no rows, none stored).
+
+        Raises:
+            StorageError: writing or committing failed. An error of ``frames`` itself
+                propagates as it is. Either way nothing is committed and the data files
+                written are deleted.
+        """
+        ids = sorted({int(i) for i in file_ids})
+        if not ids:
+            raise ValueError(f"replace in {self.name}: no file ids given")
+        what = what or (f"file_id {ids[0]}" if len(ids) == 1 else f"{len(ids)} files")
+        with self.writing():
+            stream = iter(frames)
+            first = next(stream, None)
+            if first is not None:
+                stream = itertools.chain([first], stream)
+            dt = self.latest()
+            if dt is None:
+                removes = []
+            elif removes is None:
+                removes = data_files.files_to_remove(dt, ids)
+            if first is None and removes == []:
+                return None  # nothing to write, nothing stored
+            before = -1 if dt is None else dt.version()
+            if removes is not None:
+                adds = self._add_and_remove(dt, ids, stream, removes, what)
+                version: int | None = before + 1
+            else:  # some file mixes these ids with others: delta-rs rewrites such files
+                assert dt is not None
+                self._rewrite(dt, ids, stream if first is not None else None, replay, what)
+                adds, version = [], (before + 1 if dt.version() == before + 1 else None)
+            version, compacted = self._upkeep(version)
+            return Commit(version, adds, removes is None or compacted)
+
+    def _add_and_remove(
+        self,
+        dt: DeltaTable | None,
+        ids: list[int],
+        frames: Iterator[pl.DataFrame],
+        removes: list[RemoveAction],
+        what: str,
+    ) -> list[AddAction]:
+        """Write ``frames`` as data files and commit them with ``removes`` in one commit
+        (creating the table when ``dt`` is None); a retry finds the removes again."""
+        label = f"replace {what} in {self.name} at {self.path}"
+        written = data_files.DataFiles(self.location, self.spec)
+        try:
+            try:
+                for frame in frames:
+                    written.write(frame)
+                adds = written.finish()
+            except _io.LIBRARY_ERRORS as exc:
+                raise StorageError(
+                    f"{label}: writing a data file failed: {_io.describe(exc)}"
+                ) from exc
+            known = [removes]
+
+            def attempt() -> None:
+                if known:
+                    found: list[RemoveAction] | None = known.pop()
+                elif dt is None:
+                    raise StorageError(f"{label}: another writer created the table meanwhile")
+                else:
+                    found = data_files.files_to_remove(dt, ids)
+                if found is None:
+                    raise StorageError(
+                        f"{label}: another writer rewrote the files of these ids meanwhile; "
+                        "nothing was committed, retry"
+                    )
+                data_files.commit(
+                    dt,
+                    self.location.uri,
+                    _io.arrow_schema(self.spec),
+                    self.spec.partition_by,
+                    adds,
+                    ids,
+                    removes=found,
+                    configuration=self.configuration,
+                )
+
+            self.commit(attempt, f"replace {what} in {self.name}", dt=dt)
+        except BaseException:
+            written.discard()
+            raise
+        return adds
+
+    def _rewrite(
+        self,
+        dt: DeltaTable,
+        ids: list[int],
+        frames: Iterator[pl.DataFrame] | None,
+        replay: Callable[[], Iterator[pl.DataFrame]] | None,
+        what: str,
+    ) -> None:
+        """delta-rs' overwrite with the ids' predicate (a delete when ``frames`` is None)."""
+        predicate = file_predicate(ids)
+        if frames is None:
+            self.commit(lambda: dt.delete(predicate), f"delete {what} from {self.name}", dt=dt)
+            return
+        failures: list[BaseException] = []
+        pending = [frames]
+
+        def batches(rows: Iterator[pl.DataFrame]) -> Iterator[pa.RecordBatch]:
+            try:
+                for frame in rows:
+                    table = _io.to_arrow(frame, self.spec)
+                    yield from table.to_batches(max_chunksize=_WRITE_BATCH_ROWS)
+            except BaseException as exc:  # kept: the writer wraps what it raises
+                failures.append(exc)
+                raise
+
+        def write() -> None:
+            rows = pending.pop() if pending else replay()  # type: ignore[misc]
+            reader = pa.RecordBatchReader.from_batches(_io.arrow_schema(self.spec), batches(rows))
+            write_deltalake(
+                dt,
+                reader,
+                mode="overwrite",
+                predicate=predicate,
+                partition_by=list(self.spec.partition_by) or None,
+                writer_properties=_io.WRITER_PROPERTIES,
+            )
+
+        try:
+            self.commit(
+                write,
+                f"replace {what} in {self.name}",
+                dt=dt,
+                attempts=COMMIT_ATTEMPTS if replay is not None else 1,
+            )
+        except Exception:
+            if failures:  # an error of the frames themselves: raise it as it is
+                raise failures[-1] from None
+            raise
+
+    # -- upkeep -----------------------------------------------------------------------------
+
+    def _upkeep(self, version: int | None) -> tuple[int | None, bool]:
+        """After a commit that made ``version``: :meth:`maintain` when the version is a
+        multiple of ``trim_every`` (compacting when it is one of ``compact_every``).
+
+        Returns the version after the upkeep (``None`` when another writer's commit came
+        between) and whether files were compacted.
+        """
+        if not version:
+            return version, False
+        compact = self.compact_every is not None and version % self.compact_every == 0
+        if not compact and version % self.trim_every:
+            return version, False
+        return self.maintain(compact=compact, expected=version), compact
+
+    def maintain(self, *, compact: bool = False, expected: int | None = None) -> int | None:
+        """Compact small files (when ``compact``), set the table properties, checkpoint,
+        delete the log before the checkpoint, vacuum replaced files (when ``compact`` and a
+        vacuum retention is set). None of these change rows.
+
+        Returns:
+            The version after these steps when the table was at ``expected`` and each step
+            moved it by no more than its own commits; otherwise ``None``.
+        """
+        with self.writing():
+            dt = self.latest()
+            if dt is None:
+                return None
+            valid = expected is None or dt.version() == expected
+
+            def step(action: Callable[[], object], what: str, commits: int = 1) -> None:
+                nonlocal valid
+                before = dt.version()
+                self.commit(action, f"{what} {self.name}", attempts=1)
+                valid = valid and dt.version() - before <= commits
+
+            if compact:
+                step(lambda: dt.optimize.compact(), "compact")
+            config = dt.metadata().configuration
+            if any(config.get(key) != value for key, value in self.configuration.items()):
+                step(lambda: dt.alter.set_table_properties(self.configuration), "configure")
+            step(dt.create_checkpoint, "checkpoint")
+            step(dt.cleanup_metadata, "trim the log of")
+            if compact and self.vacuum_retention_hours is not None:
+                hours = self.vacuum_retention_hours
+                step(
+                    lambda: dt.vacuum(
+                        retention_hours=hours, dry_run=False, enforce_retention_duration=False
+                    ),
+                    "vacuum",
+                    commits=2,  # VACUUM START and VACUUM END
+                )
+            return dt.version() if valid else None
