@@ -9,6 +9,7 @@
     ├── VersionMismatchError (ValueError)   a compare-and-swap lost ("version mismatch")
     ├── StorageError                        the storage layer failed (I/O, Delta commit)
     │   └── TableCorruptError               a table exists but cannot be read
+    │       └── TableSchemaMismatchError    its columns are not those of its spec
     └── LayoutError (ValueError)            a Bronze path says nothing we can infer
         └── NotARegularFileError            it names a FIFO, a device or a directory
 
@@ -56,6 +57,11 @@ class StorageError(PointlineError):
 
 class TableCorruptError(StorageError):
     """A table exists but cannot be read (damaged log, missing data file, wrong schema)."""
+
+
+class TableSchemaMismatchError(TableCorruptError):
+    """A table exists with columns or dtypes other than its spec's (e.g. created by plain
+    ``write_deltalake``): pointline neither reads it as its table nor writes into it."""
 
 
 class LayoutError(PointlineError, ValueError):

@@ -24,6 +24,7 @@ MANIFEST_COLUMNS = (
     "trading_date_min",
     "trading_date_max",
     "status_reason",
+    "status_message",
 )
 QUARANTINE_COLUMNS = (
     "file_id",

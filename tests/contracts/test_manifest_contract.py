@@ -60,6 +60,7 @@ def test_first_resolve_is_id_1_with_a_pending_row(manifest) -> None:
         "trading_date_max": None,
         "processed_at_ts_us": None,
         "status_reason": None,
+        "status_message": None,
     }
 
 
@@ -95,7 +96,9 @@ def test_update_status_records_the_latest_attempt_and_created_at_never_changes(m
     )
     manifest.update_status(file_id, "failed", meta, failed)
     row = manifest.read().row(0, named=True)
-    assert row["status_reason"] == "schema_mismatch: header has no 'price' column"
+    # the stable code alone in status_reason, the readable text in status_message
+    assert row["status_reason"] == "schema_mismatch"
+    assert row["status_message"] == "header has no 'price' column"
     assert (row["status"], row["rows_total"], row["rows_written"]) == ("failed", 5, 0)
     first_processed = row["processed_at_ts_us"]
     assert created <= first_processed <= _now()
@@ -112,6 +115,7 @@ def test_update_status_records_the_latest_attempt_and_created_at_never_changes(m
         "trading_date_max": datetime.date(2024, 1, 3),
         "created_at_ts_us": created,
         "status_reason": None,
+        "status_message": None,
     }
     assert row["processed_at_ts_us"] >= first_processed
     assert manifest.status_of(file_id) == "success"
@@ -127,6 +131,7 @@ def test_status_reason_with_one_part_and_without_a_result(manifest) -> None:
     manifest.update_status(file_id, "failed", meta)  # no result: counts 0, no reason
     row = manifest.read().row(0, named=True)
     assert (row["status"], row["status_reason"], row["trading_date_min"]) == ("failed", None, None)
+    assert row["status_message"] is None
     assert (row["rows_total"], row["rows_written"], row["rows_quarantined"]) == (0, 0, 0)
 
 

@@ -40,7 +40,12 @@ from typing import Any
 
 import polars as pl
 
-from pointline.errors import SchemaMismatchError, TableCorruptError, VendorParseError
+from pointline.errors import (
+    SchemaMismatchError,
+    TableCorruptError,
+    TableSchemaMismatchError,
+    VendorParseError,
+)
 from pointline.schemas.registry import get_table_spec
 from pointline.schemas.types import (
     INGEST_STATUS_FAILED,
@@ -213,8 +218,8 @@ def run_batch(
     Raises:
         ValueError: a data type is not supported (before anything is read or written).
     """
-    metas = [_canonical(meta) for meta in metas]
     tables = [route_table(meta.data_type) for meta in metas]
+    metas = [_canonical(meta) for meta in metas]
     files: dict[tuple[str, str, str, str], _File] = {}
     for meta, table in zip(metas, tables, strict=True):
         files.setdefault(build_manifest_identity(meta), _File(meta=meta, table=table))
@@ -526,6 +531,8 @@ def _take_back(
     rows of files that had no earlier success, then fail them; if that fails too, leave them
     pending (hidden from readers, healed by a rerun)."""
     detail = f"writing {what} failed ({describe(exc)})"
+    if isinstance(exc, TableSchemaMismatchError):
+        reason = reasons.TABLE_SCHEMA_MISMATCH
     # an event table that cannot even be read was not written to: nothing to take back
     unwritten = isinstance(exc, TableCorruptError) and what == spec.name
     fresh = [] if unwritten else [f for f in items if not f.was_success]

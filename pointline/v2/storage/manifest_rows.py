@@ -36,14 +36,6 @@ def check_status(status: str) -> None:
         )
 
 
-def status_reason(result: IngestionResult | None) -> str | None:
-    """``failure_reason: error_message`` of a result (either part may be missing)."""
-    if result is None:
-        return None
-    parts = [p for p in (result.failure_reason, result.error_message) if p]
-    return ": ".join(parts) if parts else None
-
-
 def pending_row(file_id: int, ident: Identity, created_at: int) -> Row:
     """The row a new identity gets: ``pending``, no counts yet."""
     vendor, data_type, bronze_path, file_hash = ident
@@ -62,6 +54,7 @@ def pending_row(file_id: int, ident: Identity, created_at: int) -> Row:
         "created_at_ts_us": created_at,
         "processed_at_ts_us": None,
         "status_reason": None,
+        "status_message": None,
     }
 
 
@@ -106,5 +99,6 @@ def updated_row(
         "trading_date_min": result.trading_date_min if result else None,
         "trading_date_max": result.trading_date_max if result else None,
         "processed_at_ts_us": processed_at,
-        "status_reason": status_reason(result),
+        "status_reason": result.failure_reason if result else None,
+        "status_message": result.error_message if result else None,
     }

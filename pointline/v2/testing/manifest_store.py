@@ -82,8 +82,8 @@ class InMemoryManifestStore:
     ) -> None:
         """Record the latest attempt of ``file_id``.
 
-        Counts are those of ``result`` (0 without one), ``status_reason`` is
-        ``failure_reason: error_message`` (either part alone when the other is missing),
+        Counts are those of ``result`` (0 without one), ``status_reason`` is its
+        ``failure_reason`` and ``status_message`` its ``error_message``,
         ``processed_at_ts_us`` is now; ``created_at_ts_us`` never changes. ``pending`` on a
         pending row changes nothing.
 

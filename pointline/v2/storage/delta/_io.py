@@ -67,6 +67,12 @@ def empty_frame(spec: TableSpec) -> pl.DataFrame:
     return pl.DataFrame(schema=spec.to_polars())
 
 
+def same_values(got: pl.DataType, want: pl.DataType) -> bool:
+    """Whether a column read as ``got`` holds values of ``want`` (partition columns may come
+    back dictionary-encoded: Categorical for String)."""
+    return got == want or (want == pl.String and isinstance(got, pl.Categorical))
+
+
 def conform(
     df: pl.DataFrame, spec: TableSpec, path: Path, columns: list[str] | None = None
 ) -> pl.DataFrame:
@@ -80,6 +86,13 @@ def conform(
     """
     full = spec.to_polars()
     expected = pl.Schema([(c, full[c]) for c in columns]) if columns else full
+    added_later = [  # a nullable column the spec gained after the table was written
+        pl.lit(None, expected[c.name]).alias(c.name)
+        for c in spec.column_specs
+        if c.nullable and c.name in expected and c.name not in df.columns
+    ]
+    if added_later:
+        df = df.with_columns(added_later)
     if set(df.columns) != set(expected.names()):
         missing = [c for c in expected.names() if c not in df.columns]
         extra = [c for c in df.columns if c not in expected]
@@ -91,8 +104,7 @@ def conform(
     wrong = []
     for name, dtype in expected.items():
         got = df.schema[name]
-        # Partition columns may come back dictionary-encoded (Categorical): same values.
-        if got != dtype and not (dtype == pl.String and isinstance(got, pl.Categorical)):
+        if not same_values(got, dtype):
             wrong.append(f"{name} expected {dtype} got {got}")
     if wrong:
         raise TableCorruptError(

@@ -144,7 +144,8 @@ class DeltaManifestStore:
 
         ``processed_at_ts_us``, the row counts (``result.row_count``, ``rows_written``,
         ``rows_quarantined``; 0 without a result), the trading-date range and
-        ``status_reason`` (``failure_reason: error_message``) describe this attempt;
+        ``status_reason`` (the stable ``failure_reason``) and ``status_message`` (the
+        ``error_message``) describe this attempt;
         ``created_at_ts_us`` never changes. ``pending`` on a pending row changes nothing.
 
         Raises:

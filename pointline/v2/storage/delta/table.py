@@ -41,9 +41,10 @@ import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError
+from deltalake.schema import Field
 from deltalake.transaction import AddAction, RemoveAction
 
-from pointline.errors import StorageError, TableCorruptError
+from pointline.errors import StorageError, TableCorruptError, TableSchemaMismatchError
 from pointline.schemas.types import TableSpec
 from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.delta.location import TableLocation
@@ -157,7 +158,44 @@ class Table:
         dt = self.location.open()
         if dt is not None:
             self.location.verify_files(dt)
+            dt = self.check_schema(dt)
             self._dt = dt
+        return dt
+
+    def check_schema(self, dt: DeltaTable) -> DeltaTable:
+        """``dt`` once its columns are checked against the spec.
+
+        A nullable column the spec has and the table lacks (added to the spec later, such as
+        the manifest's ``status_message``) is added to the table by one commit. Anything else
+        off the spec is refused before a row is read or written.
+
+        Raises:
+            TableSchemaMismatchError: names the table and each column that differs.
+        """
+        have = pl.from_arrow(pa.schema(dt.schema().to_arrow()).empty_table()).schema
+        want = self.spec.to_polars()
+        addable = [c.name for c in self.spec.column_specs if c.name not in have and c.nullable]
+        problems = [f"column {c!r} is missing" for c in want if c not in have and c not in addable]
+        problems += [f"column {c!r} is not in the spec" for c in have if c not in want]
+        problems += [
+            f"column {c!r} is {have[c]} in the table, the spec says {want[c]}"
+            for c in want
+            if c in have and have[c] != want[c] and not _io.same_values(have[c], want[c])
+        ]
+        if problems:
+            raise TableSchemaMismatchError(
+                f"table {self.name} at {self.path} does not have its spec's schema: "
+                + "; ".join(problems)
+                + " (was it created by another program? pointline neither reads nor writes it)"
+            )
+        if addable:
+            fields = [
+                Field.from_arrow(_io.arrow_schema(self.spec).field(name).with_nullable(True))
+                for name in addable
+            ]
+            with self.writing():
+                self.commit(lambda: dt.alter.add_columns(fields), f"add {addable} to {self.name}")
+                dt.update_incremental()
         return dt
 
     def read(
@@ -254,6 +292,7 @@ class Table:
         with self.writing():
             dt = self.snapshot()
             if dt is not None:
+                dt = self.check_schema(dt)
                 ids = rows.get_column("file_id").unique().sort().to_list()
                 stored = self.read(dt=dt, filters=[("file_id", "in", ids)], columns=key)
                 rows = rows.join(
