@@ -232,3 +232,15 @@ def test_force_after_a_batch_and_a_compaction_replaces_only_that_file(tmp_path):
     keep = ["file_id", "file_seq", "rule_name"]
     assert log_after.select(keep).equals(log_before.select(keep))
     assert lake.manifest()["status"].to_list() == ["success"] * 4
+
+
+def test_reads_and_maintenance_of_an_empty_lake_create_nothing(tmp_path):
+    import os
+
+    lake = Lake(tmp_path / "lake")
+    assert lake.compact() == [] and lake.vacuum() == []
+    assert lake.compact("trades")[0].files_removed == 0
+    assert lake.vacuum("trades", dry_run=False)[0].files == []
+    assert lake.manifest().height == 0 and lake.quarantine().height == 0
+    assert lake.symbols().height == 0 and lake.scan("trades").collect().height == 0
+    assert not os.path.exists(tmp_path / "lake")

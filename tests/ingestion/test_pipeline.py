@@ -83,11 +83,13 @@ def test_rerun_of_a_success_is_a_skip(stores, dim):
     assert stores.rows().height == 3
 
 
-def test_changed_file_is_a_new_identity(stores, dim):
+def test_changed_file_is_a_new_identity_that_supersedes_the_old_one(stores, dim):
     stores.ingest(make_meta(), make_trades(), dim)
     result = stores.ingest(make_meta(sha="b" * 64), make_trades(), dim)
     assert result.file_id == 2 and not result.skipped
-    assert stores.rows()["file_id"].to_list() == [1, 1, 1, 2, 2, 2]
+    assert stores.rows()["file_id"].to_list() == [2, 2, 2]  # the old rows left in the commit
+    manifest = stores.manifest.read()
+    assert manifest["status_reason"].to_list() == ["superseded", None]
 
 
 def test_some_rows_quarantined_is_success_with_the_rows_logged_whole(stores, dim):

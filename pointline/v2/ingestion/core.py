@@ -59,6 +59,7 @@ from pointline.v2.ingestion.manifest import build_manifest_identity
 from pointline.v2.ingestion.routing import canonical_stream, route_table
 from pointline.v2.ingestion.sinks import ManifestPort, RowSink, combined_reason
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.storage.manifest_rows import SUPERSEDED
 
 Parsed = pl.DataFrame | Iterable[pl.DataFrame]
 Parser = Callable[[BronzeFileMetadata], Parsed]
@@ -144,6 +145,14 @@ class _File:
     valid: list[pl.DataFrame] = field(default_factory=list)
     result: IngestionResult | None = None
     record: bool = True  # False: leave the manifest row as it is
+    # identities at this path with other content: their rows leave as this file's arrive
+    earlier: list[tuple[int, BronzeFileMetadata]] = field(default_factory=list)
+    twins: list[tuple[int, str]] = field(default_factory=list)  # same content, other paths
+
+    @property
+    def replaced_ids(self) -> list[int]:
+        """The ids whose rows a write of this file replaces: its own and the superseded."""
+        return [self.key, *(file_id for file_id, _ in self.earlier)]
 
     @property
     def source(self) -> str:
@@ -182,15 +191,54 @@ class _File:
     def finish(self) -> None:
         """Finish with the outcome of the rows written."""
         tally = self.tally
+        notes = self.notes()
         if tally.rows_written == 0 and tally.rows_quarantined:
             reason = combined_reason(tally.rejected_rows())  # type: ignore[arg-type]
             self.result = self.outcome(
                 INGEST_STATUS_QUARANTINED,
                 failure_reason=reason,
-                error_message=f"all {tally.row_count} row(s) were quarantined ({reason})",
+                error_message="; ".join(
+                    [f"all {tally.row_count} row(s) were quarantined ({reason})", *notes]
+                ),
             )
         else:
-            self.result = self.outcome(INGEST_STATUS_SUCCESS)
+            self.result = self.outcome(
+                INGEST_STATUS_SUCCESS, error_message="; ".join(notes) if notes else None
+            )
+
+    def notes(self) -> list[str]:
+        """What a written file's result says besides its counts: what it superseded, and
+        where the same content is already ingested."""
+        notes = []
+        if self.earlier:
+            ids = ", ".join(str(file_id) for file_id, _ in self.earlier)
+            notes.append(f"{self.source}: new content supersedes file_id {ids} at this path")
+        for file_id, path in self.twins:
+            notes.append(
+                f"{self.source}: the same content is already ingested as file_id {file_id} ({path})"
+            )
+        return notes
+
+    def superseded(self) -> list[tuple[int, str, BronzeFileMetadata, IngestionResult]]:
+        """The status updates of the identities this written file superseded."""
+        return [
+            (
+                file_id,
+                INGEST_STATUS_FAILED,
+                meta,
+                IngestionResult(
+                    status=INGEST_STATUS_FAILED,
+                    row_count=0,
+                    rows_written=0,
+                    rows_quarantined=0,
+                    file_id=file_id,
+                    failure_reason=SUPERSEDED,
+                    error_message=f"superseded by file_id {self.file_id}: new content at "
+                    f"{self.source}; its rows were removed",
+                ),
+            )
+            for file_id, meta in self.earlier
+        ]
 
 
 @dataclass
@@ -279,6 +327,12 @@ def _run(
         for number, item in enumerate(todo, start=1):
             if item.file_id is None:
                 item.key = -number
+        if not dry_run:
+            try:
+                _relate(todo, stores.manifest)
+            except Exception as exc:
+                _manifest_unavailable(every, exc)
+                return
         for item in skipped:
             item.result = item.outcome(INGEST_STATUS_SUCCESS, skipped=True)
         if not todo:
@@ -302,6 +356,14 @@ def _run(
             _prepare_eagerly(group, spec, dim)
             _write(group, spec, stores, dry_run=dry_run)
     _record(todo, stores.manifest, dry_run)
+
+
+def _relate(todo: list[_File], manifest: ManifestPort) -> None:
+    """Each file's superseded identities and twins (other files of the batch left out)."""
+    ours = {item.key for item in todo}
+    for item, found in zip(todo, manifest.related([f.meta for f in todo]), strict=True):
+        item.earlier = [(i, m) for i, m in found.earlier if i not in ours]
+        item.twins = [(i, p) for i, p in found.twins if i not in ours]
 
 
 def _manifest_unavailable(items: list[_File], exc: Exception) -> None:
@@ -476,7 +538,7 @@ def _write(group: list[_File], spec: TableSpec, stores: Stores, *, dry_run: bool
     for item in ready:
         item.valid = []  # the frames list holds them until written
     try:
-        stores.events.replace(spec.name, [f.key for f in ready], frames)
+        stores.events.replace(spec.name, [i for f in ready for i in f.replaced_ids], frames)
     except Exception as exc:
         _take_back(ready, spec, stores, exc, reason=reasons.WRITE_ERROR, what=spec.name)
         return
@@ -499,7 +561,7 @@ def _write_stream(item: _File, spec: TableSpec, dim: pl.DataFrame, stores: Store
             raise failure[-1] from exc
 
     try:
-        stores.events.replace(spec.name, [item.key], valid_rows())
+        stores.events.replace(spec.name, item.replaced_ids, valid_rows())
     except Exception as exc:
         if failure:
             item.fail_parse(failure[-1])
@@ -514,7 +576,7 @@ def _write_log(items: list[_File], spec: TableSpec, stores: Stores) -> None:
     if stores.log is not None:
         rejected = [frame for item in items for frame in item.tally.rejected]
         try:
-            stores.log.replace(spec.name, [f.key for f in items], rejected)
+            stores.log.replace(spec.name, [i for f in items for i in f.replaced_ids], rejected)
         except Exception as exc:
             _take_back(
                 items, spec, stores, exc, reason=reasons.QUARANTINE_ERROR, what="validation_log"
@@ -571,8 +633,15 @@ def _record(items: list[_File], manifest: ManifestPort, dry_run: bool) -> None:
         and f.file_id is not None
         and not (f.was_success and f.result.status == INGEST_STATUS_FAILED)
     ]
+    updates: list[Any] = [(f.key, f.result.status, f.meta, f.result) for f in recorded]  # type: ignore[union-attr]
+    updates += [
+        update
+        for f in recorded
+        if f.result is not None and f.result.status != INGEST_STATUS_FAILED
+        for update in f.superseded()
+    ]
     try:
-        manifest.record([(f.key, f.result.status, f.meta, f.result) for f in recorded])  # type: ignore[union-attr]
+        manifest.record(updates)
     except Exception as exc:
         for item in recorded:
             item.result = _unrecorded(item, item.result, exc)  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ from pointline.v2.storage.contracts import (
     ManifestStore,
     QuarantineStore,
 )
+from pointline.v2.storage.manifest_rows import Related
 
 Writer = EventStore | Callable[[str, pl.DataFrame], None]
 StatusUpdate = tuple[int, str, BronzeFileMetadata, IngestionResult | None]
@@ -173,6 +174,13 @@ class ManifestPort:
         if self._batch is not None:
             return self._batch.resolve_file_ids(metas)
         return [self._store.resolve_file_id(meta) for meta in metas]
+
+    def related(self, metas: list[BronzeFileMetadata]) -> list[Related]:
+        """What each meta supersedes and its twins (nothing when the store cannot tell)."""
+        find = getattr(self._store, "related", None)
+        if find is None or not metas:
+            return [Related() for _ in metas]
+        return find(metas)
 
     def record(self, updates: list[StatusUpdate]) -> None:
         """Record every status (in one write where the store can)."""

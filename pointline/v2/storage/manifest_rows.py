@@ -7,6 +7,8 @@ allowed, so the two cannot drift.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pointline.errors import ManifestConflictError
@@ -102,3 +104,62 @@ def updated_row(
         "status_reason": result.failure_reason if result else None,
         "status_message": result.error_message if result else None,
     }
+
+
+SUPERSEDED = "superseded"
+"""``status_reason`` of an identity whose path now holds other content (rows removed)."""
+
+
+@dataclass(frozen=True)
+class Related:
+    """The other identities a Bronze file meets in the manifest.
+
+    Attributes:
+        earlier: identities at the same (vendor, data_type, path) with other content that are
+            not superseded yet: ``(file_id, meta)``; the new content supersedes them.
+        twins: identities with the same content at another path: ``(file_id, path)``.
+    """
+
+    earlier: list[tuple[int, BronzeFileMetadata]] = field(default_factory=list)
+    twins: list[tuple[int, str]] = field(default_factory=list)
+
+
+def meta_of(row: Row) -> BronzeFileMetadata:
+    """The metadata naming a manifest row's identity (sizes and times are not kept)."""
+    return BronzeFileMetadata(
+        vendor=row["vendor"],
+        data_type=row["data_type"],
+        bronze_file_path=row["bronze_path"],
+        file_size_bytes=0,
+        last_modified_ts=0,
+        sha256=row["file_hash"],
+    )
+
+
+def related(rows: Iterable[Row], metas: list[BronzeFileMetadata]) -> list[Related]:
+    """What :class:`Related` says of each meta, from the manifest's ``rows``."""
+    wanted_paths = {(m.vendor, m.data_type, m.bronze_file_path) for m in metas}
+    wanted_hashes = {m.sha256 for m in metas}
+    by_path: dict[tuple[str, str, str], list[Row]] = {}
+    by_hash: dict[str, list[Row]] = {}
+    for row in rows:
+        where = (row["vendor"], row["data_type"], row["bronze_path"])
+        if where in wanted_paths:
+            by_path.setdefault(where, []).append(row)
+        if row["file_hash"] in wanted_hashes:
+            by_hash.setdefault(row["file_hash"], []).append(row)
+    found = []
+    for meta in metas:
+        where = (meta.vendor, meta.data_type, meta.bronze_file_path)
+        earlier = [
+            (row["file_id"], meta_of(row))
+            for row in by_path.get(where, [])
+            if row["file_hash"] != meta.sha256 and row["status_reason"] != SUPERSEDED
+        ]
+        twins = [
+            (row["file_id"], row["bronze_path"])
+            for row in by_hash.get(meta.sha256, [])
+            if row["bronze_path"] != meta.bronze_file_path
+        ]
+        found.append(Related(earlier=sorted(earlier, key=lambda e: e[0]), twins=sorted(twins)))
+    return found

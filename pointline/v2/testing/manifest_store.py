@@ -19,9 +19,11 @@ from pointline.schemas.types import (
 )
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.manifest_rows import (
+    Related,
     check_status,
     identity_of,
     pending_row,
+    related,
     updated_row,
 )
 from pointline.v2.testing.clock import Clock, wall_clock_us
@@ -120,6 +122,11 @@ class InMemoryManifestStore:
         with self._mutex:
             row = self._by_id.get(file_id)
             return None if row is None else row["status"]
+
+    def related(self, metas: list[BronzeFileMetadata]) -> list[Related]:
+        """For each meta, the identities its content supersedes and its twins elsewhere."""
+        with self._mutex:
+            return related(self._by_id.values(), metas)
 
     def lookup(self, meta: BronzeFileMetadata) -> tuple[int, str] | None:
         """``(file_id, status)`` of ``meta``'s identity without writing; ``None`` if unknown."""

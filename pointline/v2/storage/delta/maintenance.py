@@ -63,6 +63,8 @@ def compact_table(
     table = Table(path, get_table_spec(name))
     filters = _partition_filters(exchange, start, end)
     metrics: dict = {}
+    if not table.exists():  # maintenance of nothing creates nothing (not even a lock)
+        return CompactionReport(table=name, files_removed=0, files_added=0, partitions_optimized=0)
     with table.writing():
         dt = table.snapshot()
         if dt is not None:
@@ -95,6 +97,8 @@ def vacuum_table(
             ``enforce_retention`` is True (the guard), or the vacuum failed.
     """
     table = Table(path, get_table_spec(name))
+    if not table.exists():  # maintenance of nothing creates nothing (not even a lock)
+        return VacuumReport(table=name, dry_run=dry_run, files=[])
     with table.writing():
         dt = table.snapshot()
         found = (

@@ -44,10 +44,12 @@ from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.delta.table import Table
 from pointline.v2.storage.manifest_rows import (
     Identity,
+    Related,
     Row,
     check_status,
     identity_of,
     pending_row,
+    related,
     row_identity,
     updated_row,
 )
@@ -220,6 +222,13 @@ class DeltaManifestStore:
             self._refresh()
             row = self._by_id.get(file_id)
             return None if row is None else row["status"]
+
+    def related(self, metas: list[BronzeFileMetadata]) -> list[Related]:
+        """For each meta, the identities its content supersedes (same path, other content,
+        not superseded yet) and its twins (same content, other path)."""
+        with self._mutex:
+            self._refresh()
+            return related(self._by_identity.values(), metas)
 
     def lookup(self, meta: BronzeFileMetadata) -> tuple[int, str] | None:
         """``(file_id, status)`` of ``meta``'s identity without writing; ``None`` if unknown."""
