@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
+
 from pointline.v2.demo import data
 from pointline.v2.lake import Lake
 from pointline.v2.vendors.quant360 import samples as q360
@@ -175,3 +177,41 @@ def test_import_quant360_missing_directory_exits_2(tmp_path: Path) -> None:
     result = invoke("import-quant360", tmp_path / "nope", "--lake", tmp_path / "lake")
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+def test_ingest_json_with_a_timestamp_past_int64_prints_json(tmp_path):
+    """A row whose timestamp is i64::MAX is quarantined; the JSON document is printed whole."""
+    import gzip
+    import json
+
+    from click.testing import CliRunner
+
+    from pointline.cli import cli
+    from pointline.v2 import Lake
+
+    lake_dir = tmp_path / "lake"
+    header = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount"
+    rows = [
+        "binance-futures,BTCUSDT,1704067200000000,1704067200000001,1,buy,42000.5,0.1",
+        "binance-futures,BTCUSDT,9223372036854775807,1704067200000002,2,buy,42000.5,0.1",
+    ]
+    path = tmp_path / "binance-futures_trades_2024-01-01_BTCUSDT.csv.gz"
+    path.write_bytes(gzip.compress(("\n".join([header, *rows]) + "\n").encode(), mtime=0))
+    snapshot = pl.DataFrame(
+        [("binance-futures", "BTCUSDT", "BTC-USDT-PERP", "perpetual", "BTC", "USDT")],
+        schema=[
+            "exchange",
+            "exchange_symbol",
+            "canonical_symbol",
+            "market_type",
+            "base_asset",
+            "quote_asset",
+        ],
+        orient="row",
+    )
+    Lake(lake_dir).upsert_symbols(snapshot, 1_703_980_800_000_000)
+    out = CliRunner().invoke(cli, ["ingest", str(path), "--json", "--lake", str(lake_dir)])
+    document = json.loads(out.stdout)
+    (file,) = document["files"]
+    assert (file["status"], file["rows_written"], file["rows_quarantined"]) == ("success", 1, 1)
+    assert Lake(lake_dir).quarantine()["rule_name"].to_list() == ["invalid_timestamp"]

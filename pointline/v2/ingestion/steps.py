@@ -162,9 +162,15 @@ def derive_trading_date(df: pl.DataFrame) -> pl.DataFrame:
     exchanges = _distinct(df, "exchange")
     known = [name for name in exchanges if name in EXCHANGE_TIMEZONES]
     date = trading_date_expr(exchanges)
-    if df.get_column(REJECT_REASON).is_in(TIMESTAMP_REASONS).any():
-        # no date of a timestamp no date can come of (nor of an implausible one)
-        bad = pl.col(REJECT_REASON).is_in(TIMESTAMP_REASONS).fill_null(False)
+    ts = df.get_column("ts_event_us")
+    low, high = ts.min(), ts.max()
+    out_of_range = low is not None and (low < TS_MIN_US or high > TS_MAX_US)  # type: ignore[operator]
+    if out_of_range or df.get_column(REJECT_REASON).is_in(TIMESTAMP_REASONS).any():
+        # no date of a timestamp no date can come of (whatever else rejected its row), nor
+        # of an implausible one
+        bad = pl.col(REJECT_REASON).is_in(TIMESTAMP_REASONS).fill_null(False) | ~pl.col(
+            "ts_event_us"
+        ).is_between(TS_MIN_US, TS_MAX_US).fill_null(True)
         date = pl.when(bad).then(pl.lit(None, pl.Date)).otherwise(date)
     df = df.with_columns(date.alias("trading_date"))
     if len(known) == len(exchanges):
