@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import multiprocessing
-import time
 from pathlib import Path
 
 import polars as pl
@@ -72,7 +71,8 @@ def test_pending_on_a_pending_row_writes_nothing(store: DeltaManifestStore, path
     assert DeltaTable(str(path)).version() == version
 
 
-def test_filter_pending_is_fast_on_a_2000_row_manifest(path: Path) -> None:
+def test_filter_pending_on_a_2000_row_manifest_answers_every_candidate(path: Path) -> None:
+    """(Its cost is measured by benchmarks/manifest_scale.py, never asserted here.)"""
     writer = DeltaManifestStore(path)
     metas = [make_meta(i) for i in range(2000)]
     ids = writer.resolve_file_ids(metas)
@@ -82,11 +82,8 @@ def test_filter_pending_is_fast_on_a_2000_row_manifest(path: Path) -> None:
     )
     candidates = [make_meta(i % 2000 if i % 2 else 10_000 + i) for i in range(10_000)]
     store = DeltaManifestStore(path)  # cold: loads the manifest
-    started = time.perf_counter()
     pending = store.filter_pending(candidates)
-    elapsed = time.perf_counter() - started
     assert pending == [make_meta(10_000 + i) for i in range(0, 10_000, 2)]
-    assert elapsed < 0.5, f"filter_pending took {elapsed:.3f} s"
 
 
 def test_bulk_resolve_and_update_are_one_commit_each(store: DeltaManifestStore, path: Path) -> None:
