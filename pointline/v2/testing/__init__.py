@@ -1,7 +1,8 @@
 """In-memory implementations of the four storage Protocols, with failure switches.
 
 For tests of code written against :mod:`pointline.v2.storage.contracts`: each fake behaves
-like its Delta adapter (same checks, same errors, same row mapping) and has a
+like its Delta adapter (same checks, same errors, same row mapping; ``tests/contracts`` runs
+one suite over both) and has a
 :class:`FailureSwitch` at ``store.failures`` to make its n-th call of a method fail before
 or after its write::
 

@@ -9,7 +9,10 @@ adapter                    table                                  contract
 ``DeltaQuarantineStore``   ``<silver_root>/validation_log``       ``FileReplacingQuarantineStore``
 =========================  =====================================  ===========================
 
-:class:`LakeLayout` maps a lake root to these paths.
+:class:`LakeLayout` maps a lake root to these paths. Each adapter is a thin mapper over the
+table helper :class:`~pointline.v2.storage.delta.table.Table` (cache, replacement, appends,
+log upkeep), which touches files only through its
+:class:`~pointline.v2.storage.delta.location.TableLocation`.
 """
 
 from pointline.v2.storage.delta.dimension_store import DeltaDimensionStore

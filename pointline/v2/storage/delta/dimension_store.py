@@ -34,7 +34,7 @@ from deltalake.exceptions import CommitFailedError
 from pointline.errors import StorageError, VersionMismatchError
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2.storage.delta import _io
-from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE
+from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE, store_table_path
 from pointline.v2.storage.delta.table import Table
 from pointline.v2.storage.validation import validate_frame
 
@@ -56,12 +56,9 @@ class DeltaDimensionStore:
         silver_root: str | Path | None = None,
         dim_symbol_path: str | Path | None = None,
     ) -> None:
-        if dim_symbol_path is not None:
-            path = Path(dim_symbol_path)
-        elif silver_root is not None:
-            path = Path(silver_root) / DIM_SYMBOL_TABLE
-        else:
-            raise ValueError("DeltaDimensionStore needs silver_root or dim_symbol_path")
+        path = store_table_path(
+            "DeltaDimensionStore", DIM_SYMBOL_TABLE, silver_root, dim_symbol_path
+        )
         self._table = Table(path, DIM_SYMBOL, configuration={})
         self._cached: tuple[int, pl.DataFrame] | None = None
 

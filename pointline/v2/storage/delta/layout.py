@@ -43,6 +43,21 @@ def lock_path_for(table_path: str | Path) -> Path:
     return path.parent / LOCK_DIR_NAME / f"{path.name}.lock"
 
 
+def store_table_path(
+    store: str, name: str, silver_root: str | Path | None, explicit: str | Path | None
+) -> Path:
+    """The table of a one-table store: ``explicit`` when given, else ``<silver_root>/<name>``.
+
+    Raises:
+        ValueError: neither is given (naming the store and both arguments).
+    """
+    if explicit is not None:
+        return Path(explicit)
+    if silver_root is not None:
+        return Path(silver_root) / name
+    raise ValueError(f"{store} needs silver_root or {name}_path")
+
+
 @dataclass(frozen=True)
 class LakeLayout:
     """The paths of a lake rooted at ``root``. Nothing is created on disk."""

@@ -25,7 +25,7 @@ import polars as pl
 
 from pointline.schemas.control import VALIDATION_LOG
 from pointline.v2.storage.delta import _io
-from pointline.v2.storage.delta.layout import VALIDATION_LOG_TABLE
+from pointline.v2.storage.delta.layout import VALIDATION_LOG_TABLE, store_table_path
 from pointline.v2.storage.delta.table import Table
 from pointline.v2.storage.validation_log_rows import DEDUPE_KEY, build_validation_log_rows
 
@@ -47,12 +47,9 @@ class DeltaQuarantineStore:
         silver_root: str | Path | None = None,
         validation_log_path: str | Path | None = None,
     ) -> None:
-        if validation_log_path is not None:
-            path = Path(validation_log_path)
-        elif silver_root is not None:
-            path = Path(silver_root) / VALIDATION_LOG_TABLE
-        else:
-            raise ValueError("DeltaQuarantineStore needs silver_root or validation_log_path")
+        path = store_table_path(
+            "DeltaQuarantineStore", VALIDATION_LOG_TABLE, silver_root, validation_log_path
+        )
         self._table = Table(path, VALIDATION_LOG)
 
     @property
