@@ -307,3 +307,27 @@ def test_public_names():
     assert all(getattr(quant360, name) is not None for name in quant360.__all__)
     assert quant360.import_archives is upstream.import_archives
     assert QUANT360 is quant360.QUANT360
+
+
+def test_zero_padding_after_the_gzip_member_is_read_on_both_paths(tmp_path):
+    """Issue 14 item 12: one rule for the whole-file and the chunked path (gzip -dc's)."""
+    path = tmp_path / "000001.csv.gz"
+    path.write_bytes(gzip.compress(samples.szse_order_csv(50), mtime=0) + b"\0" * 300)
+    meta = meta_for(path, "order_new", exchange="szse", symbol="000001")
+    whole = parse(meta)
+    chunks = pl.concat(list(QUANT360.chunked_parser(meta)(meta, 20)))
+    assert whole.height == 50
+    assert whole.equals(chunks)
+
+
+def test_a_fifo_is_not_a_regular_file(tmp_path):
+    """Issue 14 item 13: refused at once (opening a FIFO would wait for a writer)."""
+    import os
+
+    fifo = tmp_path / "000001.csv.gz"
+    os.mkfifo(fifo)
+    meta = meta_for(fifo, "order_new", exchange="szse", symbol="000001")
+    for run in (lambda: parse(meta), lambda: list(QUANT360.chunked_parser(meta)(meta, 10))):
+        with pytest.raises(VendorParseError, match=r"not a regular file \(a FIFO\)") as info:
+            run()
+        assert info.value.reason == "unreadable_file"
