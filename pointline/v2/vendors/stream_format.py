@@ -29,6 +29,7 @@ from pointline.schemas.registry import get_table_spec
 from pointline.v2.fixed_point import (
     REJECT_COLUMNS,
     REJECT_REASON,
+    REJECT_TEXT,
     convert_decimal_columns,
     fast_decimal,
 )
@@ -306,7 +307,13 @@ class StreamFormat:
         """Columns and dtypes the parser returns (:func:`output_schema` of its table)."""
         return output_schema(self.table)
 
-    def map_text(self, text: pl.DataFrame, constants: Sequence[pl.Expr] = ()) -> pl.DataFrame:
+    def map_text(
+        self,
+        text: pl.DataFrame,
+        constants: Sequence[pl.Expr] = (),
+        *,
+        original_text: bool = False,
+    ) -> pl.DataFrame:
         """Vendor text rows -> rows of the target table (parser contract).
 
         Args:
@@ -314,12 +321,15 @@ class StreamFormat:
                 reject columns of rows the reader flagged already.
             constants: further output columns computed per file (exchange, symbol,
                 ``file_seq``).
+            original_text: add ``_reject_text``: on each rejected row its vendor text as a
+                JSON object (computed only when a row is rejected).
         """
-        text = self._prepared(text)
-        fast = self._convert_fast(text, constants)
+        prepared = self._prepared(text)
+        fast = self._convert_fast(prepared, constants)
         if fast is None:
-            fast = self._convert_exactly(text, constants)
-        return self._finish(fast)
+            fast = self._convert_exactly(prepared, constants)
+        out = self._finish(fast)
+        return with_original_text(out, text, self.columns) if original_text else out
 
     def map_fast(
         self, text: pl.DataFrame, constants: Sequence[pl.Expr] = ()
@@ -449,6 +459,22 @@ class StreamFormat:
             for name, f in checked.items()
         ]
         return flag_rows(lf, checks).drop(list(sources.values()))
+
+
+def with_original_text(
+    out: pl.DataFrame, text: pl.DataFrame, columns: Sequence[str]
+) -> pl.DataFrame:
+    """``out`` (parsed rows) with ``_reject_text``: the vendor ``columns`` of ``text`` (the
+    same rows, in the same order) as one JSON object on each rejected row, else null."""
+    rejected = out.get_column(REJECT_REASON).is_not_null()
+    if not rejected.any():
+        return out.with_columns(pl.lit(None, pl.Utf8).alias(REJECT_TEXT))
+    names = [c for c in columns if c in text.columns]
+    encoded = text.select(
+        pl.struct(pl.col(names).cast(pl.Utf8)).struct.json_encode().alias(REJECT_TEXT)
+    ).get_column(REJECT_TEXT)
+    kept = pl.when(pl.col(REJECT_REASON).is_not_null()).then(pl.col(REJECT_TEXT))
+    return out.with_columns(encoded).with_columns(kept.alias(REJECT_TEXT))
 
 
 def check_header_of(fmt: StreamFormat, header: Sequence[str], path: str | Path) -> None:

@@ -331,3 +331,35 @@ def test_a_fifo_is_not_a_regular_file(tmp_path):
         with pytest.raises(VendorParseError, match=r"not a regular file \(a FIFO\)") as info:
             run()
         assert info.value.reason == "unreadable_file"
+
+
+def test_a_rejected_row_carries_its_original_text(tmp_path):
+    """Issue 14 item 10 (parser side): ``_reject_text`` holds every used column's text of a
+    rejected row (both bad fields here), null for clean rows; only when asked for."""
+    import json
+
+    from pointline.v2.vendors.base import KEEP_ORIGINAL_TEXT
+
+    text = (
+        "ApplSeqNum,Side,OrdType,Price,OrderQty,TransactTime,ChannelNo,"
+        "ExpirationDays,ExpirationType,Contactor,ConfirmID\n"
+        "1,1,2,9.990,100,20240102093000000,2011,0,0,,\n"
+        "2,7,2,9.99x,100,20240102093000000,2011,0,0,,\n"
+    )
+    path = tmp_path / "000001.csv.gz"
+    path.write_bytes(gzip.compress(text.encode(), mtime=0))
+    meta = meta_for(path, "order_new", exchange="szse", symbol="000001")
+    keep = meta_for(
+        path, "order_new", exchange="szse", symbol="000001", **{KEEP_ORIGINAL_TEXT: "true"}
+    )
+    for df in (parse(keep), pl.concat(list(QUANT360.chunked_parser(keep)(keep, 1)))):
+        assert df["_reject_text"][0] is None
+        bad = df.row(1, named=True)
+        assert (bad["_reject_reason"], bad["_reject_field"], bad["price"]) == (
+            "invalid_code",
+            "side",
+            None,
+        )
+        original = json.loads(bad["_reject_text"])
+        assert (original["Side"], original["Price"], original["ApplSeqNum"]) == ("7", "9.99x", "2")
+    assert "_reject_text" not in parse(meta).columns
