@@ -38,3 +38,47 @@ def test_plain_file_is_measured_as_it_is(tmp_path):
     check_uncompressed_size(path, 100)
     with pytest.raises(VendorParseError, match=r"the file \(100 bytes\)"):
         check_uncompressed_size(path, 99)
+
+
+def _members(*texts: bytes) -> bytes:
+    return b"".join(gzip.compress(t, compresslevel=9, mtime=0) for t in texts)
+
+
+def test_every_member_counts_when_the_last_trailer_looks_plausible(tmp_path):
+    """Issue 14 item 11: the last member's trailer is plausible on its own (file size <=
+    ISIZE <= 100x size, under the limit), yet a first member holds 3 MiB."""
+    from pointline.v2.vendors.tardis.samples import sample_frame
+
+    rows = sample_frame("trades", 2_000, seed=3).write_csv().encode()
+    data = _members(b"x,y\n" * (3 << 18), rows)
+    last_isize = len(rows)
+    assert len(data) <= last_isize <= 100 * len(data) and last_isize < 1 << 20
+    path = tmp_path / "multi.csv.gz"
+    path.write_bytes(data)
+    with pytest.raises(VendorParseError, match="its decompressed size exceeds") as caught:
+        check_uncompressed_size(path, 1 << 20)
+    assert caught.value.reason == "too_large"
+    check_uncompressed_size(path, 4 << 20)  # 3 MiB + the rows: under 4 MiB
+
+
+def test_zero_padding_after_the_last_member_is_skipped_when_counting(tmp_path):
+    """Issue 14 item 12: zero bytes after a member (which gzip -dc accepts) neither hide a
+    bomb nor make a good file fail."""
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(_members(b"\n" * (2 << 20)) + b"\0" * 4096)
+    with pytest.raises(VendorParseError, match="exceeds the limit"):
+        check_uncompressed_size(bomb, 1 << 20)
+    good = tmp_path / "good.csv.gz"
+    good.write_bytes(_members(b"a,b\n1,2\n", b"3,4\n") + b"\0" * 100)
+    check_uncompressed_size(good, 1 << 10)
+
+
+def test_a_fifo_is_refused_without_opening_it(tmp_path):
+    """Issue 14 item 13: opening a FIFO would block until a writer comes."""
+    import os
+
+    fifo = tmp_path / "binance_trades_2024-01-01_BTCUSDT.csv.gz"
+    os.mkfifo(fifo)
+    with pytest.raises(VendorParseError, match=r"not a regular file \(a FIFO\)") as caught:
+        check_uncompressed_size(fifo, 1 << 20)
+    assert caught.value.reason == "unreadable_file"

@@ -22,6 +22,9 @@ REJECT_REASON = "_reject_reason"
 REJECT_FIELD = "_reject_field"
 REJECT_VALUE = "_reject_value"
 REJECT_COLUMNS: tuple[str, ...] = (REJECT_REASON, REJECT_FIELD, REJECT_VALUE)
+REJECT_TEXT = "_reject_text"
+"""Optional parser column: on a rejected row, the row's original vendor text as one JSON
+object (vendor column -> text, null for an empty field); null on every other row."""
 
 
 # ASCII digits only: ``\d`` would also match Unicode digits (``١٢``), which are not decimal text

@@ -16,6 +16,11 @@ Parser contract (what the pipeline expects back):
     * a file that cannot be read at all raises :class:`pointline.errors.VendorParseError` with a
       stable ``reason`` (``schema_mismatch``, ``unreadable_file``, ``symbol_mismatch``, ...).
 
+    * with ``meta.extra[KEEP_ORIGINAL_TEXT] == "true"``, also the column ``_reject_text``
+      (:data:`pointline.v2.fixed_point.REJECT_TEXT`): on each rejected row, the row's original
+      vendor text as one JSON object, so that nothing of it is lost in ``validation_log``
+      (null on clean rows; a clean file pays one null column).
+
 Where the metadata came from a path, ``meta.extra`` holds ``exchange``, ``symbol`` and
 ``path`` (the absolute path to read).
 """
@@ -31,6 +36,15 @@ from typing import Protocol
 import polars as pl
 
 from pointline.v2.models import BronzeFileMetadata
+
+KEEP_ORIGINAL_TEXT = "keep_original_text"
+"""``meta.extra`` key: ``"true"`` asks the built-in parsers for the ``_reject_text`` column."""
+
+
+def wants_original_text(meta: BronzeFileMetadata) -> bool:
+    """Whether ``meta`` asks its parser for the ``_reject_text`` column."""
+    return (meta.extra or {}).get(KEEP_ORIGINAL_TEXT) == "true"
+
 
 Parser = Callable[[BronzeFileMetadata], pl.DataFrame]
 ChunkedParser = Callable[[BronzeFileMetadata, int], Iterator[pl.DataFrame]]

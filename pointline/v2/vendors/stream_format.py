@@ -29,10 +29,17 @@ from pointline.schemas.registry import get_table_spec
 from pointline.v2.fixed_point import (
     REJECT_COLUMNS,
     REJECT_REASON,
+    REJECT_TEXT,
     convert_decimal_columns,
     fast_decimal,
 )
-from pointline.v2.reasons import INVALID_BOOLEAN, INVALID_CODE, INVALID_FLOAT, INVALID_INTEGER
+from pointline.v2.reasons import (
+    INVALID_BOOLEAN,
+    INVALID_CODE,
+    INVALID_FLOAT,
+    INVALID_INTEGER,
+    INVALID_TIMESTAMP,
+)
 from pointline.v2.vendors.levels import convert_level_columns, fast_levels
 from pointline.v2.vendors.text_files import check_header
 
@@ -54,18 +61,35 @@ class Field:
         reason: the reject reason.
         typed: when the reader may hand ``source`` over as integers already (it read the
             column typed), the dtype the integers are cast to instead of ``value``.
+        bounds: inclusive (low, high) of a valid value; a value outside is rejected with
+            ``bounds_reason`` (an integer timestamp beyond the calendar).
     """
 
     value: pl.Expr
     source: str | None = None
     reason: str | None = None
     typed: pl.DataType | type[pl.DataType] | None = None
+    bounds: tuple[int, int] | None = None
+    bounds_reason: str | None = None
 
     def expr(self, schema: pl.Schema) -> pl.Expr:
-        """The value expression for text of ``schema``."""
+        """The value expression for text of ``schema`` (null outside ``bounds``)."""
         if self.typed is not None and schema.get(self.source, pl.Utf8).is_integer():
-            return pl.col(self.source).cast(self.typed)  # type: ignore[arg-type]
-        return self.value
+            value = pl.col(self.source).cast(self.typed)  # type: ignore[arg-type]
+        else:
+            value = self.value
+        if self.bounds is not None:
+            low, high = self.bounds
+            value = pl.when(value.is_between(low, high)).then(value)
+        return value
+
+    def reason_of(self, text: pl.Expr) -> str | pl.Expr:
+        """The reject reason of a row whose ``text`` did not convert: ``bounds_reason`` when
+        the text is an integer (it lies outside ``bounds``), else ``reason``."""
+        if self.bounds is None:
+            return self.reason or ""
+        is_integer = text.str.strip_chars().cast(pl.Int64, strict=False).is_not_null()
+        return pl.when(is_integer).then(pl.lit(self.bounds_reason)).otherwise(pl.lit(self.reason))
 
 
 def column(name: str) -> Field:
@@ -83,6 +107,28 @@ def integer(name: str, dtype: type[pl.DataType] = pl.Int64, *, strip: bool = Fal
     text = pl.col(name).str.strip_chars() if strip else pl.col(name)
     return Field(
         value=text.cast(dtype, strict=False), source=name, reason=INVALID_INTEGER, typed=dtype
+    )
+
+
+MIN_TIMESTAMP_US = -62_135_596_800_000_000
+"""0001-01-01T00:00:00Z in microseconds since the epoch: the first instant a date holds."""
+MAX_TIMESTAMP_US = 253_402_300_799_999_999
+"""9999-12-31T23:59:59.999999Z: the last one."""
+
+
+def timestamp_us(name: str) -> Field:
+    """Integer microseconds since the epoch (blanks around the digits allowed). Text that is
+    no integer (or does not fit Int64) is ``invalid_integer``; an integer outside the years
+    1-9999 (``253402300800000000``, ``-9223372036854775808``) is ``invalid_timestamp``, so the
+    row is quarantined instead of failing the file (its trading date does not exist)."""
+    field = integer(name, strip=True)
+    return Field(
+        value=field.value,
+        source=name,
+        reason=INVALID_INTEGER,
+        typed=pl.Int64,
+        bounds=(MIN_TIMESTAMP_US, MAX_TIMESTAMP_US),
+        bounds_reason=INVALID_TIMESTAMP,
     )
 
 
@@ -261,7 +307,13 @@ class StreamFormat:
         """Columns and dtypes the parser returns (:func:`output_schema` of its table)."""
         return output_schema(self.table)
 
-    def map_text(self, text: pl.DataFrame, constants: Sequence[pl.Expr] = ()) -> pl.DataFrame:
+    def map_text(
+        self,
+        text: pl.DataFrame,
+        constants: Sequence[pl.Expr] = (),
+        *,
+        original_text: bool = False,
+    ) -> pl.DataFrame:
         """Vendor text rows -> rows of the target table (parser contract).
 
         Args:
@@ -269,12 +321,15 @@ class StreamFormat:
                 reject columns of rows the reader flagged already.
             constants: further output columns computed per file (exchange, symbol,
                 ``file_seq``).
+            original_text: add ``_reject_text``: on each rejected row its vendor text as a
+                JSON object (computed only when a row is rejected).
         """
-        text = self._prepared(text)
-        fast = self._convert_fast(text, constants)
+        prepared = self._prepared(text)
+        fast = self._convert_fast(prepared, constants)
         if fast is None:
-            fast = self._convert_exactly(text, constants)
-        return self._finish(fast)
+            fast = self._convert_exactly(prepared, constants)
+        out = self._finish(fast)
+        return with_original_text(out, text, self.columns) if original_text else out
 
     def map_fast(
         self, text: pl.DataFrame, constants: Sequence[pl.Expr] = ()
@@ -397,13 +452,29 @@ class StreamFormat:
         checks: list[Check] = [
             (
                 pl.col(sources[f.source]).is_not_null() & pl.col(name).is_null(),
-                f.reason or "",
+                f.reason_of(pl.col(sources[f.source])),
                 f.source if self.rejects_name_source else name,  # type: ignore[arg-type]
                 pl.col(sources[f.source]),
             )
             for name, f in checked.items()
         ]
         return flag_rows(lf, checks).drop(list(sources.values()))
+
+
+def with_original_text(
+    out: pl.DataFrame, text: pl.DataFrame, columns: Sequence[str]
+) -> pl.DataFrame:
+    """``out`` (parsed rows) with ``_reject_text``: the vendor ``columns`` of ``text`` (the
+    same rows, in the same order) as one JSON object on each rejected row, else null."""
+    rejected = out.get_column(REJECT_REASON).is_not_null()
+    if not rejected.any():
+        return out.with_columns(pl.lit(None, pl.Utf8).alias(REJECT_TEXT))
+    names = [c for c in columns if c in text.columns]
+    encoded = text.select(
+        pl.struct(pl.col(names).cast(pl.Utf8)).struct.json_encode().alias(REJECT_TEXT)
+    ).get_column(REJECT_TEXT)
+    kept = pl.when(pl.col(REJECT_REASON).is_not_null()).then(pl.col(REJECT_TEXT))
+    return out.with_columns(encoded).with_columns(kept.alias(REJECT_TEXT))
 
 
 def check_header_of(fmt: StreamFormat, header: Sequence[str], path: str | Path) -> None:

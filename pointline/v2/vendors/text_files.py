@@ -8,13 +8,18 @@ File-level failures raise :class:`~pointline.errors.VendorParseError` with a rea
   does not match: ``schema_mismatch``);
 * ``schema_mismatch``: the header is not the declared one (missing/unexpected/repeated);
 * ``truncated_file``: the gzip stream ends before its end marker;
-* ``unreadable_file``: missing file, corrupt gzip (bad header or checksum), bytes that are
-  not UTF-8.
+* ``unreadable_file``: missing file, not a regular file (a FIFO, a directory), corrupt gzip
+  (bad header or checksum, non-zero bytes after the last member), bytes that are not UTF-8.
+
+A gzip file is read as ``gzip -dc`` reads it, on every path: all its members, and zero bytes
+padding its end are ignored.
 """
 
 from __future__ import annotations
 
 import gzip
+import os
+import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,8 +35,50 @@ READ_ERRORS: tuple[type[BaseException], ...] = (EOFError, OSError, zlib.error)
 """What decompressing and reading a file may raise (``UnicodeDecodeError`` is separate)."""
 
 
+def require_regular_file(path: str | Path) -> None:
+    """Refuse what is not a regular file before anything opens it: opening a FIFO blocks
+    until a writer comes, a directory or device is no Bronze file.
+
+    Raises:
+        VendorParseError: ``unreadable_file``: missing, or not a regular file (naming what
+            it is).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise VendorParseError(
+            f"{path}: file not found", reason=UNREADABLE_FILE, path=str(path)
+        ) from None
+    except OSError as exc:
+        raise read_error(path, exc) from exc
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "special file")
+        raise VendorParseError(
+            f"{path}: not a regular file (a {kind}); a Bronze file must be a regular file",
+            reason=UNREADABLE_FILE,
+            path=str(path),
+        )
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "FIFO"),
+    (stat.S_ISDIR, "directory"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+)
+
+
 def open_binary(path: str | Path) -> BinaryIO:
-    """Open ``path`` for reading, decompressing it when it starts with the gzip magic bytes."""
+    """Open ``path`` for reading, decompressing it when it starts with the gzip magic bytes.
+
+    A gzip file is read as ``gzip -dc`` reads it: every member, and zero bytes padding the
+    end are ignored.
+
+    Raises:
+        VendorParseError: ``unreadable_file`` when ``path`` is not a regular file.
+    """
+    require_regular_file(path)
     with open(path, "rb") as probe:
         magic = probe.read(len(GZIP_MAGIC))
     if magic == GZIP_MAGIC:
@@ -76,6 +123,29 @@ def diagnose(path: str | Path, exc: BaseException) -> VendorParseError:
     except (*READ_ERRORS, UnicodeDecodeError) as found:
         return read_error(path, found, line=line)
     return read_error(path, exc)
+
+
+def read_all(path: str | Path, exc: BaseException) -> bytes:
+    """The whole decompressed file, read by Python after a faster reader failed with ``exc``.
+
+    Python's gzip reads what ``gzip -dc`` reads (several members, zero padding after the
+    last one), which Polars refuses; so a file is readable on the whole-file path exactly when
+    it is on the chunked path. Only runs for a file another reader refused.
+
+    Raises:
+        VendorParseError: the file cannot be read by Python either (with the line of the
+            first bad byte when it is not UTF-8).
+    """
+    try:
+        with open_binary(path) as stream:
+            data = stream.read()
+    except READ_ERRORS as found:
+        raise read_error(path, found) from found
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as found:
+        raise diagnose(path, found) from found
+    return data
 
 
 def read_header(path: str | Path, *, clean_names: bool = False) -> tuple[str, ...]:

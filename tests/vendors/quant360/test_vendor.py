@@ -307,3 +307,59 @@ def test_public_names():
     assert all(getattr(quant360, name) is not None for name in quant360.__all__)
     assert quant360.import_archives is upstream.import_archives
     assert QUANT360 is quant360.QUANT360
+
+
+def test_zero_padding_after_the_gzip_member_is_read_on_both_paths(tmp_path):
+    """Issue 14 item 12: one rule for the whole-file and the chunked path (gzip -dc's)."""
+    path = tmp_path / "000001.csv.gz"
+    path.write_bytes(gzip.compress(samples.szse_order_csv(50), mtime=0) + b"\0" * 300)
+    meta = meta_for(path, "order_new", exchange="szse", symbol="000001")
+    whole = parse(meta)
+    chunks = pl.concat(list(QUANT360.chunked_parser(meta)(meta, 20)))
+    assert whole.height == 50
+    assert whole.equals(chunks)
+
+
+def test_a_fifo_is_not_a_regular_file(tmp_path):
+    """Issue 14 item 13: refused at once (opening a FIFO would wait for a writer)."""
+    import os
+
+    fifo = tmp_path / "000001.csv.gz"
+    os.mkfifo(fifo)
+    meta = meta_for(fifo, "order_new", exchange="szse", symbol="000001")
+    for run in (lambda: parse(meta), lambda: list(QUANT360.chunked_parser(meta)(meta, 10))):
+        with pytest.raises(VendorParseError, match=r"not a regular file \(a FIFO\)") as info:
+            run()
+        assert info.value.reason == "unreadable_file"
+
+
+def test_a_rejected_row_carries_its_original_text(tmp_path):
+    """Issue 14 item 10 (parser side): ``_reject_text`` holds every used column's text of a
+    rejected row (both bad fields here), null for clean rows; only when asked for."""
+    import json
+
+    from pointline.v2.vendors.base import KEEP_ORIGINAL_TEXT
+
+    text = (
+        "ApplSeqNum,Side,OrdType,Price,OrderQty,TransactTime,ChannelNo,"
+        "ExpirationDays,ExpirationType,Contactor,ConfirmID\n"
+        "1,1,2,9.990,100,20240102093000000,2011,0,0,,\n"
+        "2,7,2,9.99x,100,20240102093000000,2011,0,0,,\n"
+    )
+    path = tmp_path / "000001.csv.gz"
+    path.write_bytes(gzip.compress(text.encode(), mtime=0))
+    meta = meta_for(path, "order_new", exchange="szse", symbol="000001")
+    keep = meta_for(
+        path, "order_new", exchange="szse", symbol="000001", **{KEEP_ORIGINAL_TEXT: "true"}
+    )
+    for df in (parse(keep), pl.concat(list(QUANT360.chunked_parser(keep)(keep, 1)))):
+        assert df["_reject_text"][0] is None
+        bad = df.row(1, named=True)
+        assert (bad["_reject_reason"], bad["_reject_field"], bad["price"]) == (
+            "invalid_code",
+            "side",
+            None,
+        )
+        original = json.loads(bad["_reject_text"])
+        assert (original["Side"], original["Price"], original["ApplSeqNum"]) == ("7", "9.99x", "2")
+    assert "_reject_text" not in parse(meta).columns

@@ -551,3 +551,44 @@ def test_a_file_with_no_recognisable_name_needs_vendor_and_data_type(
     result = lake.ingest_file(path, vendor="tardis", data_type="liquidations")
     assert (result.status, result.rows_written) == ("success", N_ROWS)
     assert lake.scan("liquidations").collect().height == N_ROWS
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [
+        ("timestamp", "253402300800000000"),  # 10000-01-01: one µs past the calendar
+        ("timestamp", "-62135596800000001"),  # one µs before 0001-01-01
+        ("timestamp", "9223372036854775807"),  # i64 max
+        ("timestamp", "-9223372036854775808"),  # i64 min
+        ("local_timestamp", "9223372036854775807"),
+    ],
+)
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_timestamp_beyond_the_calendar_quarantines_its_row(
+    lake: Lake, tmp_path: Path, column: str, text: str, chunked: bool
+) -> None:
+    """Issue 14 item 1: the row is rejected ``invalid_timestamp`` with its column and text,
+    the good rows are written, nothing raises (was: a failed file, or a Rust panic)."""
+    t = DEFAULT_START_US
+    stamps = {"timestamp": t + 1, "local_timestamp": t + 1, column: text}
+    path = _gz(
+        tmp_path / vendor_file_name(EXCHANGE, "trades", JAN_1, "BTCUSDT"),
+        _csv(
+            "trades",
+            [
+                f"{EXCHANGE},BTCUSDT,{t},{t},1,buy,42000.5,0.25",
+                f"{EXCHANGE},BTCUSDT,{stamps['timestamp']},{stamps['local_timestamp']},2,sell,1,1",
+                f"{EXCHANGE},BTCUSDT,{t + 2},{t + 2},3,sell,42001,1.5",
+            ],
+        ),
+    )
+    if chunked:
+        lake = Lake(lake.root, chunk_rows=1, stream_threshold_bytes=0)
+    result = lake.ingest_file(path)
+
+    assert (result.status, result.rows_written, result.rows_quarantined) == ("success", 2, 1)
+    assert lake.scan("trades").collect()["trade_id"].to_list() == ["1", "3"]
+    log = lake.quarantine(file_id=result.file_id)
+    assert log.select("file_seq", "rule_name", "field_name", "field_value").rows() == [
+        (2, "invalid_timestamp", column, text)
+    ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 
+import polars as pl
 import pytest
 
 from pointline.errors import VendorParseError
@@ -135,3 +137,40 @@ def test_missing_file_and_bronze_path_fallback(tmp_path) -> None:
     with pytest.raises(VendorParseError, match="file not found") as info:
         TARDIS.parser(meta)(meta)
     assert (info.value.reason, info.value.path) == ("unreadable_file", str(path))
+
+
+def _padded_trades(rows: int) -> bytes:
+    text = "".join(f"{line}\n" for line in [header("trades"), *_rows(rows)])
+    return gzip.compress(text.encode(), mtime=0) + b"\0" * 512
+
+
+def _rows(n: int) -> list[str]:
+    return [
+        f"binance,BTCUSDT,{1704067200000000 + i},{1704067200000000 + i},{i},buy,1.5,2"
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("fn", [_parse, _chunks])
+def test_zero_padding_after_the_gzip_member_is_read_like_gzip_dc(write_file, fn) -> None:
+    """Issue 14 item 12: one rule on both paths (was ``unreadable_file`` on the whole-file
+    path, success on the chunked one)."""
+    path = write_file("padded.csv", _padded_trades(5))  # .csv: written as given
+    df = fn(path, "trades")
+    df = df if isinstance(df, pl.DataFrame) else pl.concat(df)
+    assert df["trade_id"].to_list() == ["0", "1", "2", "3", "4"]
+    assert df["_reject_reason"].null_count() == 5
+
+
+@pytest.mark.parametrize("fn", [_parse, _chunks])
+def test_garbage_after_the_gzip_member_is_unreadable_on_both_paths(write_file, fn) -> None:
+    data = _padded_trades(3)[:-512] + b"garbage!"
+    _fails(fn, write_file("junk.csv", data), "unreadable_file", "unreadable file")
+
+
+@pytest.mark.parametrize("fn", [_parse, _chunks])
+def test_a_fifo_named_like_a_bronze_file_is_not_a_regular_file(tmp_path, fn) -> None:
+    """Issue 14 item 13: refused without blocking (opening a FIFO waits for a writer)."""
+    fifo = tmp_path / "binance_trades_2024-01-01_BTCUSDT.csv.gz"
+    os.mkfifo(fifo)
+    _fails(fn, fifo, "unreadable_file", r"not a regular file \(a FIFO\)")

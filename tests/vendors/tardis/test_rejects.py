@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
+import polars as pl
 import pytest
+
+from pointline.v2.vendors.base import KEEP_ORIGINAL_TEXT
+from pointline.v2.vendors.tardis import TARDIS
+
+from .conftest import make_meta
 
 P = "binance-futures,BTCUSDT"
 T = "1704067200000000,1704067200001234"
@@ -99,3 +108,31 @@ def test_an_integer_too_large_for_int64_is_flagged(parse) -> None:
         "9223372036854775808",
     )
     assert df.row(1, named=True)["_reject_reason"] is None
+
+
+def _keep_text(meta):
+    return dataclasses.replace(meta, extra={**meta.extra, KEEP_ORIGINAL_TEXT: "true"})
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_rejected_row_carries_its_original_text_for_every_column(write_rows, chunked) -> None:
+    """Issue 14 item 10 (parser side): with two bad fields, the first is the reject reason,
+    and ``_reject_text`` keeps the original text of every column (the converted row holds
+    nulls for both); clean rows carry null."""
+    path = write_rows("trades", [f"{P},{T},1,buy,1,1", f"{P},{T},2,sell,4200O.5, 1x "])
+    meta = _keep_text(make_meta(path, "trades"))
+    df = pl.concat(TARDIS.chunked_parser(meta)(meta, 1)) if chunked else TARDIS.parser(meta)(meta)
+    assert df["_reject_text"][0] is None
+    bad = df.row(1, named=True)
+    assert (bad["_reject_reason"], bad["_reject_field"], bad["price"], bad["qty"]) == (
+        "invalid_decimal",
+        "price",
+        None,
+        None,
+    )
+    original = json.loads(bad["_reject_text"])
+    assert original["price"] == "4200O.5"
+    assert original["amount"] == " 1x "
+    assert original["id"] == "2" and original["side"] == "sell"
+    plain = TARDIS.parser(make_meta(path, "trades"))(make_meta(path, "trades"))
+    assert "_reject_text" not in plain.columns  # asked for only

@@ -32,32 +32,41 @@ def constants(ctx: FileContext, first_seq: int) -> tuple[pl.Expr, ...]:
 
 
 def map_text(
-    fmt: StreamFormat, text: pl.DataFrame, ctx: FileContext, *, first_seq: int
+    fmt: StreamFormat,
+    text: pl.DataFrame,
+    ctx: FileContext,
+    *,
+    first_seq: int,
+    original_text: bool = False,
 ) -> pl.DataFrame:
-    """Vendor text rows -> rows of ``fmt.table``, ``file_seq`` numbered from ``first_seq``."""
+    """Vendor text rows -> rows of ``fmt.table``, ``file_seq`` numbered from ``first_seq``
+    (``original_text``: see :meth:`StreamFormat.map_text`)."""
     if fmt.check is not None:
         fmt.check(text, ctx, first_seq)
-    return fmt.map_text(text, constants(ctx, first_seq))
+    return fmt.map_text(text, constants(ctx, first_seq), original_text=original_text)
 
 
 def _checked_header(fmt: StreamFormat, ctx: FileContext) -> None:
     check_header_of(fmt, text_files.read_header(ctx.path, clean_names=True), ctx.path)
 
 
-def parse_file(fmt: StreamFormat, ctx: FileContext) -> pl.DataFrame:
+def parse_file(fmt: StreamFormat, ctx: FileContext, *, original_text: bool = False) -> pl.DataFrame:
     """The whole file as rows of ``fmt.table`` (see :mod:`pointline.v2.vendors.base`)."""
     _checked_header(fmt, ctx)
-    return map_text(fmt, reader.read_text(ctx.path, fmt.used_columns()), ctx, first_seq=1)
+    text = reader.read_text(ctx.path, fmt.used_columns())
+    return map_text(fmt, text, ctx, first_seq=1, original_text=original_text)
 
 
-def iter_file(fmt: StreamFormat, ctx: FileContext, chunk_rows: int) -> Iterator[pl.DataFrame]:
+def iter_file(
+    fmt: StreamFormat, ctx: FileContext, chunk_rows: int, *, original_text: bool = False
+) -> Iterator[pl.DataFrame]:
     """The file as frames of at most ``chunk_rows`` rows; ``file_seq`` continues across them.
     A file without data rows yields one empty frame (the whole-file parse gives the same)."""
     _checked_header(fmt, ctx)
     next_seq = 1
     for text in reader.iter_text(ctx.path, fmt.used_columns(), chunk_rows):
-        yield map_text(fmt, text, ctx, first_seq=next_seq)
+        yield map_text(fmt, text, ctx, first_seq=next_seq, original_text=original_text)
         next_seq += text.height
     if next_seq == 1:  # no data rows: one empty frame of the table's columns, as Tardis
         empty = pl.DataFrame(schema=dict.fromkeys(fmt.used_columns(), pl.Utf8))
-        yield map_text(fmt, empty, ctx, first_seq=1)
+        yield map_text(fmt, empty, ctx, first_seq=1, original_text=original_text)

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import polars as pl
 
-from pointline.v2.vendors.text_files import READ_ERRORS, diagnose, line_blocks, open_binary
+from pointline.v2.vendors.text_files import (
+    READ_ERRORS,
+    diagnose,
+    line_blocks,
+    open_binary,
+    read_all,
+)
 
 _MIN_BLOCK_BYTES = 1 << 16
 _MAX_BLOCK_BYTES = 1 << 26
@@ -31,7 +37,11 @@ def _parse_csv(source: Path | bytes, columns: Sequence[str], path: Path) -> pl.D
             raise_if_empty=False,
         )
     except (pl.exceptions.PolarsError, *READ_ERRORS, UnicodeDecodeError) as exc:
-        raise diagnose(path, exc) from exc
+        if not isinstance(source, Path):
+            raise diagnose(path, exc) from exc
+        # Polars refuses gzip that gzip -dc reads (zero padding): read it as the chunked
+        # path does, or raise what is wrong with it.
+        return _parse_csv(read_all(path, exc), columns, path)
     return frame.select(columns)
 
 

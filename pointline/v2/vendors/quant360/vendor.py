@@ -10,7 +10,12 @@ import polars as pl
 from pointline.errors import LayoutError, VendorParseError
 from pointline.v2.models import BronzeFileMetadata
 from pointline.v2.reasons import UNSUPPORTED_STREAM
-from pointline.v2.vendors.base import BronzeLocation, ChunkedParser, Parser
+from pointline.v2.vendors.base import (
+    BronzeLocation,
+    ChunkedParser,
+    Parser,
+    wants_original_text,
+)
 from pointline.v2.vendors.quant360.formats import FileContext, StreamFormat, iter_file, parse_file
 from pointline.v2.vendors.quant360.l2 import SZSE_L2
 from pointline.v2.vendors.quant360.layout import (
@@ -84,7 +89,7 @@ def parse(meta: BronzeFileMetadata) -> pl.DataFrame:
     fmt, ctx = _format_for(meta)
     if fmt is None:
         raise _unsupported(meta, ctx)
-    return parse_file(fmt, ctx)
+    return parse_file(fmt, ctx, original_text=wants_original_text(meta))
 
 
 def parse_chunks(meta: BronzeFileMetadata, chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -92,7 +97,7 @@ def parse_chunks(meta: BronzeFileMetadata, chunk_rows: int) -> Iterator[pl.DataF
     fmt, ctx = _format_for(meta)
     if fmt is None:
         raise _unsupported(meta, ctx)
-    yield from iter_file(fmt, ctx, chunk_rows)
+    yield from iter_file(fmt, ctx, chunk_rows, original_text=wants_original_text(meta))
 
 
 class Quant360Vendor:

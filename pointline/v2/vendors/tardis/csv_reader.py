@@ -27,7 +27,7 @@ import polars as pl
 from pointline.v2.fixed_point import REJECT_COLUMNS, REJECT_FIELD, REJECT_REASON, REJECT_VALUE
 from pointline.v2.models import BronzeFileMetadata
 from pointline.v2.reasons import MALFORMED_ROW
-from pointline.v2.vendors.text_files import diagnose, line_blocks
+from pointline.v2.vendors.text_files import diagnose, line_blocks, read_all
 
 FILE_SEQ = "file_seq"
 DEFAULT_BLOCK_BYTES = 16 << 20
@@ -112,7 +112,14 @@ def _read_block(
         except pl.exceptions.PolarsError:
             continue  # not integers, another field count, or bad text: the next read tells
         except OSError as exc:
-            raise diagnose(path, exc) from exc
+            if not isinstance(source, str):
+                raise diagnose(path, exc) from exc
+            # Polars refuses gzip that gzip -dc reads (zero padding): read it as the chunked
+            # path does, or raise what is wrong with it.
+            data = read_all(path, exc)
+            return _read_block(
+                data, columns, path=path, skip=skip, first_seq=first_seq, integers=integers
+            )
     if frame is not None and frame.get_column(columns[-1]).null_count() == 0:
         return (
             _with_lineage(frame.lazy(), first_seq)

@@ -5,7 +5,8 @@ Source: Tardis.dev "Downloadable CSV files" documentation
 (https://docs.tardis.dev/downloadable-csv-files), summarised in ``shared/spec/vendors.md``.
 Every file starts with the four common columns; the header must hold exactly the documented
 set of columns (the order is free: columns are matched by name). Timestamps are integer
-microseconds (blanks around them allowed); prices and sizes are exact fixed point; rates,
+microseconds (blanks around them allowed; outside the years 1-9999 the row is
+``invalid_timestamp``); prices and sizes are exact fixed point; rates,
 implied volatilities and greeks are Float64 by the table contract. A rejected row names the
 Tardis column (``amount``, not ``qty``).
 """
@@ -22,7 +23,7 @@ from pointline.v2.vendors.stream_format import (
     boolean,
     column,
     floating,
-    integer,
+    timestamp_us,
 )
 from pointline.v2.vendors.tardis.snapshots import (
     SNAPSHOT_DEPTHS,
@@ -34,8 +35,8 @@ VENDOR = TARDIS
 COMMON_COLUMNS: tuple[str, ...] = ("exchange", "symbol", "timestamp", "local_timestamp")
 
 _COMMON_FIELDS: dict[str, Field] = {
-    "ts_event_us": integer("timestamp", strip=True),
-    "ts_local_us": integer("local_timestamp", strip=True),
+    "ts_event_us": timestamp_us("timestamp"),
+    "ts_local_us": timestamp_us("local_timestamp"),
     "exchange": column("exchange"),
     "symbol": column("symbol"),
     "file_seq": column("file_seq"),
@@ -128,7 +129,7 @@ DERIVATIVE_TICKER = _format(
         "mark_price",
     ),
     {
-        "funding_ts_us": integer("funding_timestamp", strip=True),
+        "funding_ts_us": timestamp_us("funding_timestamp"),
         **{name: floating(name) for name in _TICKER_RATES},
     },
     {
@@ -167,7 +168,7 @@ OPTIONS_CHAIN = _format(
         "rho",
     ),
     {
-        "expiration_ts_us": integer("expiration", strip=True),
+        "expiration_ts_us": timestamp_us("expiration"),
         **{name: floating(name) for name in _OPTION_FLOATS},
         "option_type": column("type"),
         "underlying_index": column("underlying_index"),

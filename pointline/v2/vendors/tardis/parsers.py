@@ -18,6 +18,7 @@ from pointline.errors import VendorParseError
 from pointline.v2.models import BronzeFileMetadata
 from pointline.v2.reasons import SCHEMA_MISMATCH
 from pointline.v2.vendors import text_files
+from pointline.v2.vendors.base import wants_original_text
 from pointline.v2.vendors.stream_format import StreamFormat, check_header_of
 from pointline.v2.vendors.tardis import csv_reader
 from pointline.v2.vendors.tardis.formats import (
@@ -61,7 +62,7 @@ class TardisParser:
         path = csv_reader.source_path(meta)
         columns = self._columns(path)
         text = csv_reader.read_text(path, columns, integers=_integers(columns))
-        return self.format.map_text(text)
+        return self.format.map_text(text, original_text=wants_original_text(meta))
 
     def chunks(
         self,
@@ -79,8 +80,9 @@ class TardisParser:
             raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
         path = csv_reader.source_path(meta)
         columns = self._columns(path)
+        keep = wants_original_text(meta)
         frames = (
-            self.format.map_text(text)
+            self.format.map_text(text, original_text=keep)
             for text in csv_reader.iter_text(
                 path, columns, block_bytes=block_bytes, integers=_integers(columns)
             )
