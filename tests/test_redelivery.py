@@ -138,3 +138,27 @@ def test_a_redelivered_quant360_archive_does_not_double_rows(tmp_path: Path):
     assert orders.height == 2 * 7
     manifest = lake.manifest().sort("file_id")
     assert manifest["status_reason"].to_list() == ["superseded", "superseded", None, None]
+
+
+def test_a_row_with_two_bad_fields_keeps_the_text_of_both(tmp_path: Path):
+    """Issue 14 item 10: every column's original text is recoverable from row_json."""
+    import gzip
+    import json
+
+    lake = _lake(tmp_path)
+    header = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount"
+    rows = [
+        f"{EXCHANGE},BTCUSDT,{DEFAULT_START_US},{DEFAULT_START_US + 1},1,buy,42000.5,0.1",
+        f"{EXCHANGE},BTCUSDT,{DEFAULT_START_US + 2},{DEFAULT_START_US + 3},2,buy,4x2.5,0.1.2",
+    ]
+    path = lake.bronze_root / "tardis" / vendor_file_name(EXCHANGE, "trades", DAY, "BTCUSDT")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(("\n".join([header, *rows]) + "\n").encode(), mtime=0))
+    result = lake.ingest_file(path)
+    assert (result.rows_written, result.rows_quarantined) == (1, 1)
+    (entry,) = lake.quarantine().iter_rows(named=True)
+    kept = json.loads(entry["row_json"])
+    assert kept["original_text"]["price"] == "4x2.5"
+    assert kept["original_text"]["amount"] == "0.1.2"
+    assert kept["original_text"]["id"] == "2" and kept["file_seq"] == 2
+    assert ",".join(kept["original_text"][c] for c in header.split(",")) == rows[1]

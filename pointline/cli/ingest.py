@@ -33,7 +33,7 @@ def ingest(
     A file already ingested is skipped unless --force. Exit status 0 when every file ended
     success or was skipped, 1 when any failed or was quarantined.
     """
-    from pointline.v2.bronze import find_files
+    from pointline.v2.bronze import EXPECTED_LAYOUT, find_files
 
     opts = settings()
     lake = opts.open_lake()
@@ -41,9 +41,8 @@ def ingest(
     if not files:
         raise ValueError(
             f"no Bronze files found in {', '.join(str(p) for p in paths)}: files are found by "
-            "their path, <vendor>/exchange=<e>/type=<data_type>/date=<YYYY-MM-DD>/symbol=<s>/"
-            "<file> or a Tardis name <exchange>_<data_type>_<YYYY-MM-DD>_<symbol>.csv.gz; "
-            "name a file directly with --vendor and --data-type otherwise"
+            f"their path, {EXPECTED_LAYOUT}; name a file directly with --vendor and "
+            "--data-type otherwise"
         )
     as_found = {str(path.resolve()): str(path) for path in files}
     as_found.update({str(path): str(path) for path in files})

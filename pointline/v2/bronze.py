@@ -11,8 +11,10 @@ from pointline.v2 import reasons
 from pointline.v2.ingestion.routing import canonical_stream
 from pointline.v2.models import BronzeFileMetadata, sha256_of
 from pointline.v2.vendors.registry import recognise
+from pointline.v2.vendors.tardis.layout import FILE_NAME_PATTERN_TEXT
 
 __all__ = [
+    "EXPECTED_LAYOUT",
     "bronze_relative_path",
     "describe_file",
     "find_files",
@@ -20,10 +22,11 @@ __all__ = [
     "sha256_of",
 ]
 
-_EXPECTED_LAYOUT = (
+EXPECTED_LAYOUT = (
     "<vendor>/exchange=<e>/type=<data_type>/date=<YYYY-MM-DD>/symbol=<s>/<file> or a Tardis file "
-    "name <exchange>_<data_type>_<YYYY-MM-DD>_<symbol>.csv.gz"
+    f"name {FILE_NAME_PATTERN_TEXT}"
 )
+"""The paths a vendor recognises, as error messages describe them."""
 
 
 def bronze_relative_path(path: Path, bronze_root: Path) -> str:
@@ -80,7 +83,7 @@ def describe_file(
     if vendor is None or data_type is None:
         raise LayoutError(
             f"cannot tell the vendor and data type of {path}: its path is neither "
-            f"{_EXPECTED_LAYOUT}; pass vendor= and data_type= explicitly"
+            f"{EXPECTED_LAYOUT}; pass vendor= and data_type= explicitly"
         )
     data_type = canonical_stream(vendor, data_type)
     stat = path.stat()

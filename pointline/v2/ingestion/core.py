@@ -60,6 +60,7 @@ from pointline.v2.ingestion.routing import canonical_stream, route_table
 from pointline.v2.ingestion.sinks import ManifestPort, RowSink, combined_reason
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.manifest_rows import SUPERSEDED
+from pointline.v2.vendors.base import KEEP_ORIGINAL_TEXT
 
 Parsed = pl.DataFrame | Iterable[pl.DataFrame]
 Parser = Callable[[BronzeFileMetadata], Parsed]
@@ -383,7 +384,9 @@ def _manifest_unavailable(items: list[_File], exc: Exception) -> None:
 def _parse(parser_for: ParserFor, meta: BronzeFileMetadata, stream: bool) -> Parsed | FileFailure:
     """Run the file's parser (in a pool thread): its frames, materialised unless streamed."""
     try:
-        parsed = parser_for(meta)(meta)
+        # ask the parser to keep each rejected row's original text (clean rows pay nothing)
+        extra = {**(meta.extra or {}), KEEP_ORIGINAL_TEXT: "true"}
+        parsed = parser_for(meta)(dataclasses.replace(meta, extra=extra))
         if parsed is None:
             raise TypeError("the parser returned None, expected a polars DataFrame or frames")
         if stream:

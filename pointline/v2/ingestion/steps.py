@@ -14,7 +14,13 @@ import polars as pl
 from pointline.errors import SchemaMismatchError
 from pointline.schemas.types import TableSpec
 from pointline.v2 import dim_symbol, reasons
-from pointline.v2.fixed_point import REJECT_COLUMNS, REJECT_FIELD, REJECT_REASON, REJECT_VALUE
+from pointline.v2.fixed_point import (
+    REJECT_COLUMNS,
+    REJECT_FIELD,
+    REJECT_REASON,
+    REJECT_TEXT,
+    REJECT_VALUE,
+)
 from pointline.v2.ingestion.rules import sse_sequence_rule, table_rule
 from pointline.v2.ingestion.timezones import EXCHANGE_TIMEZONES, trading_date_expr
 
@@ -33,7 +39,7 @@ def check_parsed_columns(df: pl.DataFrame, spec: TableSpec, *, source: str) -> N
     column the table does not know, and each column in its spec dtype or one that widens to
     it without loss (a smaller integer; a null column). A float, decimal or boolean for an
     integer column is refused, never truncated."""
-    known = set(spec.columns()) | set(REJECT_COLUMNS)
+    known = set(spec.columns()) | set(REJECT_COLUMNS) | {REJECT_TEXT}
     required = [c for c in spec.required_columns() if c not in DERIVED_COLUMNS]
     missing = [c for c in required if c not in df.columns]
     unexpected = [c for c in df.columns if c not in known]

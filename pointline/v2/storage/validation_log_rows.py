@@ -8,7 +8,9 @@ Mapping of one rejected row (see :class:`pointline.v2.storage.contracts.Quaranti
   those columns (a value that does not cast to the log's dtype becomes null; it is still in
   ``row_json``);
 * ``row_json``: the whole row without the ``_reject_*`` columns, as one JSON object (Polars
-  encodes dates as ISO text; a float NaN or infinity becomes ``null``);
+  encodes dates as ISO text; a float NaN or infinity becomes ``null``); when the parser kept
+  the row's vendor text (``_reject_text``), it is there too, under ``original_text``: every
+  column as it was in the file, also those that did not convert;
 * ``severity`` is ``error``; ``message`` says the table, rule and (when known) the field.
 """
 
@@ -17,7 +19,13 @@ from __future__ import annotations
 import polars as pl
 
 from pointline.schemas.control import VALIDATION_LOG
-from pointline.v2.fixed_point import REJECT_COLUMNS, REJECT_FIELD, REJECT_REASON, REJECT_VALUE
+from pointline.v2.fixed_point import (
+    REJECT_COLUMNS,
+    REJECT_FIELD,
+    REJECT_REASON,
+    REJECT_TEXT,
+    REJECT_VALUE,
+)
 
 __all__ = ["DEDUPE_KEY", "SEVERITY_ERROR", "build_validation_log_rows"]
 
@@ -60,10 +68,18 @@ def build_validation_log_rows(
         raise ValueError(f"table_name must be a non-empty string, got {table_name!r}")
     if df.height == 0:
         return pl.DataFrame(schema=_SCHEMA)
-    payload = [c for c in df.columns if c not in REJECT_COLUMNS]
-    row_json = (
-        pl.struct(payload).struct.json_encode() if payload else pl.lit(None, pl.Utf8)
-    ).alias("row_json")
+    payload = [c for c in df.columns if c not in REJECT_COLUMNS and c != REJECT_TEXT]
+    row_json = pl.struct(payload).struct.json_encode() if payload else pl.lit(None, pl.Utf8)
+    if REJECT_TEXT in df.columns and payload:
+        # the vendor text of the row, every column as it was in the file
+        with_text = pl.concat_str(
+            row_json.str.strip_suffix("}"),
+            pl.lit(',"original_text":'),
+            pl.col(REJECT_TEXT),
+            pl.lit("}"),
+        )
+        row_json = pl.when(pl.col(REJECT_TEXT).is_not_null()).then(with_text).otherwise(row_json)
+    row_json = row_json.alias("row_json")
     rule = pl.col(REJECT_REASON).cast(pl.Utf8) if REJECT_REASON in df.columns else pl.lit(None)
     rule = pl.coalesce(rule, pl.lit(reason)).alias("rule_name")
     field = _column_or_null(df, REJECT_FIELD, pl.Utf8)
