@@ -241,3 +241,20 @@ def test_the_low_level_pipeline_spells_the_data_type_as_the_stream(tmp_path: Pat
         )
     assert manifest.read()["data_type"].to_list() == ["incremental_book_L2"]
     assert events.read("orderbook_updates").height == 4
+
+
+def test_a_failed_force_leaves_the_previous_state_whole(tmp_path: Path):
+    """Issue 14 item 8: the old rows and the old success row (with its counts) stay."""
+    lake = _new_lake(tmp_path / "lake")
+    path = _tardis(tmp_path / "in", "trades", "BTCUSDT", 6)
+    first = lake.ingest_file(path)
+    before = lake.manifest().drop(pl.selectors.ends_with("_ts_us"))
+    tiny = Lake(tmp_path / "lake", max_uncompressed_bytes=10)
+    forced = tiny.ingest_file(path, force=True)
+    assert (forced.status, forced.failure_reason) == ("failed", "too_large")
+    assert lake.manifest().drop(pl.selectors.ends_with("_ts_us")).equals(before)
+    assert lake.manifest()["status"].to_list() == ["success"]
+    assert lake.scan("trades").collect().height == first.rows_written == 6
+    (batched,) = tiny.ingest([path], force=True)  # the same through the batch path
+    assert (batched.status, batched.failure_reason) == ("failed", "too_large")
+    assert lake.manifest()["rows_written"].to_list() == [6]
