@@ -18,6 +18,7 @@ import pytest
 
 from pointline.errors import LayoutError
 from pointline.v2 import Lake
+from pointline.v2.dim_symbol import SNAPSHOT_REQUIRED_COLUMNS
 from pointline.v2.vendors.registry import get_vendor, register_vendor
 from pointline.v2.vendors.tardis import FORMATS, vendor_file_name
 from pointline.v2.vendors.tardis.samples import DEFAULT_START_US, sample_frame, write_csv
@@ -36,14 +37,7 @@ def _snapshot() -> pl.DataFrame:
         (EXCHANGE, "ETHUSDT", "ETH-USDT-PERP", "perpetual", "ETH", "USDT"),
         ("binance", "BTCUSDT", "BTC-USDT", "spot", "BTC", "USDT"),
     ]
-    columns = [
-        "exchange",
-        "exchange_symbol",
-        "canonical_symbol",
-        "market_type",
-        "base_asset",
-        "quote_asset",
-    ]
+    columns = list(SNAPSHOT_REQUIRED_COLUMNS)
     return pl.DataFrame(rows, schema=columns, orient="row")
 
 

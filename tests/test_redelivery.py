@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from pointline.v2 import Lake
+from pointline.v2.dim_symbol import SNAPSHOT_REQUIRED_COLUMNS
 from pointline.v2.vendors.quant360 import samples as q360
 from pointline.v2.vendors.tardis import vendor_file_name
 from pointline.v2.vendors.tardis.samples import DEFAULT_START_US, sample_frame, write_csv
@@ -17,14 +18,7 @@ DAY = datetime.date(2024, 1, 1)
 EXCHANGE = "binance-futures"
 SNAPSHOT = pl.DataFrame(
     [(EXCHANGE, "BTCUSDT", "BTC-USDT-PERP", "perpetual", "BTC", "USDT")],
-    schema=[
-        "exchange",
-        "exchange_symbol",
-        "canonical_symbol",
-        "market_type",
-        "base_asset",
-        "quote_asset",
-    ],
+    schema=list(SNAPSHOT_REQUIRED_COLUMNS),
     orient="row",
 )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 
 from pointline.v2.demo import data
+from pointline.v2.dim_symbol import SNAPSHOT_REQUIRED_COLUMNS
 from pointline.v2.lake import Lake
 from pointline.v2.vendors.quant360 import samples as q360
 from tests.cli.conftest import invoke, stdout_json, tardis_file
@@ -199,14 +200,7 @@ def test_ingest_json_with_a_timestamp_past_int64_prints_json(tmp_path):
     path.write_bytes(gzip.compress(("\n".join([header, *rows]) + "\n").encode(), mtime=0))
     snapshot = pl.DataFrame(
         [("binance-futures", "BTCUSDT", "BTC-USDT-PERP", "perpetual", "BTC", "USDT")],
-        schema=[
-            "exchange",
-            "exchange_symbol",
-            "canonical_symbol",
-            "market_type",
-            "base_asset",
-            "quote_asset",
-        ],
+        schema=list(SNAPSHOT_REQUIRED_COLUMNS),
         orient="row",
     )
     Lake(lake_dir).upsert_symbols(snapshot, 1_703_980_800_000_000)

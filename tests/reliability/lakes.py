@@ -16,6 +16,7 @@ import polars as pl
 
 from pointline.schemas.registry import event_table_names
 from pointline.v2 import Lake
+from pointline.v2.dim_symbol import SNAPSHOT_REQUIRED_COLUMNS
 from pointline.v2.vendors.quant360 import samples as q360
 from pointline.v2.vendors.tardis import FORMATS
 from pointline.v2.vendors.tardis import samples as tardis
@@ -45,14 +46,7 @@ def symbol_snapshot() -> pl.DataFrame:
     ]
     return pl.DataFrame(
         [(e, s, s, m, b, q) for e, s, m, b, q in rows],
-        schema=[
-            "exchange",
-            "exchange_symbol",
-            "canonical_symbol",
-            "market_type",
-            "base_asset",
-            "quote_asset",
-        ],
+        schema=list(SNAPSHOT_REQUIRED_COLUMNS),
         orient="row",
     )
 

@@ -14,20 +14,14 @@ from deltalake import DeltaTable, write_deltalake
 from pointline.errors import TableCorruptError, TableSchemaMismatchError
 from pointline.schemas.control import INGEST_MANIFEST
 from pointline.v2 import Lake
+from pointline.v2.dim_symbol import SNAPSHOT_REQUIRED_COLUMNS
 from pointline.v2.vendors.tardis import vendor_file_name
 from pointline.v2.vendors.tardis.samples import DEFAULT_START_US, sample_frame, write_csv
 
 DAY = datetime.date(2024, 1, 1)
 SNAPSHOT = pl.DataFrame(
     [("binance-futures", "BTCUSDT", "BTC-USDT-PERP", "perpetual", "BTC", "USDT")],
-    schema=[
-        "exchange",
-        "exchange_symbol",
-        "canonical_symbol",
-        "market_type",
-        "base_asset",
-        "quote_asset",
-    ],
+    schema=list(SNAPSHOT_REQUIRED_COLUMNS),
     orient="row",
 )
 
