@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pointline.research.lake_reads import ResearchReads
 from pointline.schemas.registry import get_table_spec, list_table_specs
 from pointline.schemas.types import INGEST_STATUS_PENDING
 from pointline.v2 import dim_symbol
@@ -49,7 +50,7 @@ DEFAULT_BATCH_FILES = 1_000
 DEFAULT_BATCH_BYTES = 128 * 1024 * 1024
 
 
-class Lake:
+class Lake(ResearchReads):
     """A pointline lake at ``root``.
 
     Args:
@@ -135,10 +136,6 @@ class Lake:
         # -1: "the table must not exist yet", so two first upserts cannot both win.
         expected = -1 if version is None else version
         return self.dimension_store.save_dim_symbol(updated, expected_version=expected)
-
-    def symbols(self) -> pl.DataFrame:
-        """The dim_symbol table."""
-        return self.dimension_store.load_dim_symbol()
 
     # -- ingestion ---------------------------------------------------------------------------
     def describe(
