@@ -2,7 +2,7 @@
 
 One pass over the updates, already in replay order, with the book of each side held in two
 sorted arrays (keys, quantities) whose best level is the LAST element: an update near the top
-of the book moves only the few levels above it, a price found by binary search. Bids are keyed
+of the book looks at and moves only the few levels above it. Bids are keyed
 by price (ascending), asks by ``~price`` (bitwise not: ``-price - 1``, which reverses the
 order without the overflow of ``-price``), so one routine serves both sides.
 
@@ -27,29 +27,29 @@ _INITIAL_LEVELS = 1024
 
 
 def _upsert(keys, qtys, n, key, qty):  # pragma: no cover - compiled
-    """Set the level ``key`` to ``qty`` (0 removes it); returns the new level count."""
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if keys[mid] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo < n and keys[lo] == key:
+    """Set the level ``key`` to ``qty`` (0 removes it); returns the new level count.
+
+    The level is looked for from the best end: most updates are near the top of the book, and
+    the levels between it and the best are the ones moved anyway when it is added or removed.
+    """
+    j = n - 1
+    while j >= 0 and keys[j] > key:
+        j -= 1
+    if j >= 0 and keys[j] == key:
         if qty == 0:
-            for j in range(lo, n - 1):
-                keys[j] = keys[j + 1]
-                qtys[j] = qtys[j + 1]
+            for m in range(j, n - 1):
+                keys[m] = keys[m + 1]
+                qtys[m] = qtys[m + 1]
             return n - 1
-        qtys[lo] = qty
+        qtys[j] = qty
         return n
     if qty == 0:
         return n
-    for j in range(n, lo, -1):
-        keys[j] = keys[j - 1]
-        qtys[j] = qtys[j - 1]
-    keys[lo] = key
-    qtys[lo] = qty
+    for m in range(n, j + 1, -1):
+        keys[m] = keys[m - 1]
+        qtys[m] = qtys[m - 1]
+    keys[j + 1] = key
+    qtys[j + 1] = qty
     return n + 1
 
 

@@ -17,14 +17,15 @@ Rules (``shared/spec/api.md``, ``lake.book``):
 * ``symbol_id`` is the ``dim_symbol`` id of (exchange, symbol) valid at ``b - 1``, the last
   instant the row describes (null outside every validity window).
 
-Where the replay starts: at the last snapshot run that starts before the first boundary's
-interval (``b₁ - every``). It is looked for from 00:00 UTC of that instant's day (Tardis
-starts every daily file with a snapshot) and, when that day has none before it, from 00:00
-UTC of the day before. When neither day has one, the replay starts from an empty book at the
-first update read (the book then holds only the levels those updates set, until the next
-snapshot). Exchange and arrival clocks are taken to differ by less than
-:data:`MAX_CLOCK_SKEW_US`: rows are selected on ``ts_event_us`` with that margin, then on the
-replay time exactly.
+Where the replay starts: at the last snapshot run that starts before the first boundary. The
+spec says "from the last snapshot before ``start``"; both give the same rows, because a reset
+forgets everything before it. The run is looked for among the rows of the day (00:00 UTC) of
+the first boundary's interval ``b₁ - every`` (Tardis starts every daily file with a snapshot)
+and, when that day has none before ``b₁``, among those of the day before too. When neither
+has one, the replay starts from an empty book at the first update read (the book then holds
+only the levels those updates set, until the next snapshot). Exchange and arrival clocks are
+taken to differ by less than :data:`MAX_CLOCK_SKEW_US`: rows are selected on ``ts_event_us``
+(which prunes partitions) with that margin, then on the replay time exactly.
 
 Exact: prices and quantities stay the scaled ``Int64`` of the table. Fast: the replay is one
 compiled pass (numba, the ``pointline[research]`` extra) over arrays sorted once by Polars.
@@ -67,6 +68,7 @@ BOOK_SCHEMA = pl.Schema(
 
 _US_PER_DAY = 86_400_000_000
 _TABLE = "orderbook_updates"
+_REPLAY_ORDER = ["t", "file_id", "file_seq"]
 
 
 def _boundaries(start: int, end: int, every: int) -> np.ndarray:
@@ -112,19 +114,14 @@ def _symbol_windows(lake: Lake, exchange: str, symbol: str) -> pl.DataFrame:
 
 
 def _read_updates(
-    lake: Lake, exchange: str, symbol: str, read_from: int, until: int
+    lake: Lake, exchange: str, symbol: str, read_from: int, read_to: int, until: int
 ) -> pl.DataFrame:
-    """Updates with ``ts_event_us >= read_from`` and replay time ``< until``, in replay order."""
+    """Updates with ``read_from <= ts_event_us < read_to`` and replay time ``< until``, in
+    replay order, as columns t, is_bid, price, qty, is_snapshot."""
     replay_time = pl.coalesce("ts_local_us", "ts_event_us")
     # ingestion keeps only rows whose side is "bid" or "ask", so not "bid" means "ask"
     return (
-        lake.scan(
-            _TABLE,
-            exchange=exchange,
-            symbols=[symbol],
-            start=read_from,
-            end=until + MAX_CLOCK_SKEW_US,
-        )
+        lake.scan(_TABLE, exchange=exchange, symbols=[symbol], start=read_from, end=read_to)
         .filter(replay_time < until)
         .select(
             replay_time.alias("t"),
@@ -135,13 +132,15 @@ def _read_updates(
             "qty",
             "is_snapshot",
         )
-        .sort("t", "file_id", "file_seq")
+        .sort(_REPLAY_ORDER)  # Polars drops the scan's own (tie-break) sort before this one
         .collect()
     )
 
 
-def _last_run_start(t: np.ndarray, is_snapshot: np.ndarray, before: int) -> int | None:
+def _last_run_start(updates: pl.DataFrame, before: int) -> int | None:
     """Index of the last update that starts a snapshot run with replay time ``< before``."""
+    t = updates.get_column("t").to_numpy()
+    is_snapshot = updates.get_column("is_snapshot").to_numpy()
     starts = is_snapshot.copy()
     starts[1:] &= ~is_snapshot[:-1]
     candidates = np.flatnonzero(starts[: np.searchsorted(t, before, side="left")])
@@ -221,25 +220,33 @@ def book(
     if bounds.size == 0:
         return pl.DataFrame(schema=BOOK_SCHEMA)
 
-    first_interval = int(bounds[0]) - step
-    until = int(bounds[-1])
-    day = first_interval // _US_PER_DAY * _US_PER_DAY
-    for read_from in (day, day - _US_PER_DAY):
-        updates = _read_updates(lake, exchange, symbol, read_from - MAX_CLOCK_SKEW_US, until)
-        t = updates.get_column("t").to_numpy()
-        is_snapshot = updates.get_column("is_snapshot").to_numpy()
-        anchor = _last_run_start(t, is_snapshot, first_interval)
-        if anchor is not None:
-            break
-    if anchor is None:
-        anchor = 0
+    first_bound, until = int(bounds[0]), int(bounds[-1])
+    day = (first_bound - step) // _US_PER_DAY * _US_PER_DAY
+    updates = _read_updates(
+        lake, exchange, symbol, day - MAX_CLOCK_SKEW_US, until + MAX_CLOCK_SKEW_US, until
+    )
+    anchor = _last_run_start(updates, first_bound)
+    if anchor is None:  # no snapshot on that day before the first boundary: the day before
+        earlier = _read_updates(
+            lake,
+            exchange,
+            symbol,
+            day - _US_PER_DAY - MAX_CLOCK_SKEW_US,
+            day - MAX_CLOCK_SKEW_US,
+            until,
+        )
+        if earlier.height:
+            updates = pl.concat([earlier, updates]).sort(_REPLAY_ORDER)
+            anchor = _last_run_start(updates, first_bound)
+    anchor = anchor or 0
+    t = updates.get_column("t").to_numpy()
 
     bp, bq, ap, aq, n_bid, n_ask = replay(
         t[anchor:],
         updates.get_column("is_bid").to_numpy()[anchor:],
         updates.get_column("price").to_numpy()[anchor:],
         updates.get_column("qty").to_numpy()[anchor:],
-        is_snapshot[anchor:],
+        updates.get_column("is_snapshot").to_numpy()[anchor:],
         bounds,
         depth,
     )

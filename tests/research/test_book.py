@@ -430,6 +430,31 @@ def test_replay_order_is_arrival_time_then_file_order(lake: Lake, tmp_path: Path
     assert frame.get_column("updates").to_list() == [2, 1]
 
 
+def test_the_snapshot_of_the_day_before_when_the_first_boundary_precedes_today_s(
+    lake: Lake, tmp_path: Path
+) -> None:
+    """Boundaries before the day's opening snapshot show the previous day's book: the replay
+    reaches back a day for its snapshot."""
+    updates = [
+        Update(DAY1_US + 500, DAY1_US + 400, "bid", 1000, 1, True),
+        Update(DAY1_US + 500, DAY1_US + 400, "ask", 1010, 1, True),
+        Update(DAY2_US - SECOND, DAY2_US - SECOND - 10, "bid", 1001, 2),
+        Update(DAY2_US + 500, DAY2_US + 400, "bid", 2000, 3, True),
+        Update(DAY2_US + 500, DAY2_US + 400, "ask", 2010, 4, True),
+    ]
+    ingest_updates(lake, tmp_path, updates)
+    frame = book(lake, EXCHANGE, SYMBOL, start=DAY2_US, end=DAY2_US + 1000, every="250us")
+    day1 = (
+        [1001 * PRICE_UNIT, 1000 * PRICE_UNIT],
+        [2 * QTY_UNIT, QTY_UNIT],
+        [1010 * PRICE_UNIT],
+        [QTY_UNIT],
+    )
+    day2 = ([2000 * PRICE_UNIT], [3 * QTY_UNIT], [2010 * PRICE_UNIT], [4 * QTY_UNIT])
+    assert levels_of(frame) == [day1, day1, day2, day2]
+    assert frame.get_column("updates").to_list() == [0, 0, 2, 0]
+
+
 def test_no_snapshot_before_start_replays_from_an_empty_book(lake: Lake, tmp_path: Path) -> None:
     updates = [_u(0.5, "bid", 1000, 1), _u(0.7, "ask", 1001, 2)]
     ingest_updates(lake, tmp_path, updates)
