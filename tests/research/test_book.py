@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import gzip
+import json
 import random
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -19,12 +20,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pointline.cli import cli
 from pointline.research import book as book_module
 from pointline.research._book_kernel import replay
-from pointline.research.book import BOOK_SCHEMA, book
+from pointline.research.book import BOOK_SCHEMA
 from pointline.v2 import Lake
 from pointline.v2.vendors.tardis import FORMATS, vendor_file_name
 
@@ -277,7 +280,7 @@ def test_generated_stream_equals_the_truth_and_the_ingested_snapshots(
     lake: Lake, generated: GeneratedStream
 ) -> None:
     start, end = WINDOWS[0][0], WINDOWS[1][1]
-    frame = book(lake, EXCHANGE, SYMBOL, start=start, end=end, every="1s", depth=25)
+    frame = lake.book(EXCHANGE, SYMBOL, start=start, end=end, every="1s", depth=25)
 
     bounds = sorted(generated.truth)
     assert frame.get_column("ts_us").to_list() == bounds
@@ -301,7 +304,7 @@ def test_a_row_depends_only_on_its_boundary(lake: Lake, generated: GeneratedStre
     grid gives the same rows as the full replay: the look-back finds the right snapshot."""
     for start in (DAY2_US, DAY2_US + 200 * SECOND, DAY2_US - 3 * SECOND - 250_000):
         end = start + 40 * SECOND
-        frame = book(lake, EXCHANGE, SYMBOL, start=start, end=end, every="1s", depth=25)
+        frame = lake.book(EXCHANGE, SYMBOL, start=start, end=end, every="1s", depth=25)
         bounds = [b for b in sorted(generated.truth) if start < b <= end]
         assert frame.get_column("ts_us").to_list() == bounds
         assert levels_of(frame) == [generated.truth[b] for b in bounds]
@@ -310,7 +313,7 @@ def test_a_row_depends_only_on_its_boundary(lake: Lake, generated: GeneratedStre
 
 def test_every_100ms_and_a_shallow_depth(lake: Lake, generated: GeneratedStream) -> None:
     start = DAY2_US + 140 * SECOND
-    frame = book(lake, EXCHANGE, SYMBOL, start=start, end=start + 20 * SECOND, every="100ms")
+    frame = lake.book(EXCHANGE, SYMBOL, start=start, end=start + 20 * SECOND, every="100ms")
     assert frame.height == 200
     on_seconds = frame.filter(pl.col("ts_us") % SECOND == 0)
     expected = [generated.truth[b] for b in on_seconds.get_column("ts_us")]
@@ -331,8 +334,8 @@ def _u(seconds: float, side: str, price: int, amount: int, snap: bool = False) -
 
 
 def _book_at_noon(lake: Lake, seconds: int, *, every: str = "1s", depth: int = 10):
-    return book(
-        lake, EXCHANGE, SYMBOL, start=NOON, end=NOON + seconds * SECOND, every=every, depth=depth
+    return lake.book(
+        EXCHANGE, SYMBOL, start=NOON, end=NOON + seconds * SECOND, every=every, depth=depth
     )
 
 
@@ -443,7 +446,7 @@ def test_the_snapshot_of_the_day_before_when_the_first_boundary_precedes_today_s
         Update(DAY2_US + 500, DAY2_US + 400, "ask", 2010, 4, True),
     ]
     ingest_updates(lake, tmp_path, updates)
-    frame = book(lake, EXCHANGE, SYMBOL, start=DAY2_US, end=DAY2_US + 1000, every="250us")
+    frame = lake.book(EXCHANGE, SYMBOL, start=DAY2_US, end=DAY2_US + 1000, every="250us")
     day1 = (
         [1001 * PRICE_UNIT, 1000 * PRICE_UNIT],
         [2 * QTY_UNIT, QTY_UNIT],
@@ -465,7 +468,7 @@ def test_no_snapshot_before_start_replays_from_an_empty_book(lake: Lake, tmp_pat
 
 
 def test_boundaries_are_multiples_of_every_in_the_half_open_range(lake: Lake) -> None:
-    frame = book(lake, EXCHANGE, SYMBOL, start=NOON + 1, end=NOON + 3 * SECOND, every="1s")
+    frame = lake.book(EXCHANGE, SYMBOL, start=NOON + 1, end=NOON + 3 * SECOND, every="1s")
     assert frame.get_column("ts_us").to_list() == [
         NOON + SECOND,
         NOON + 2 * SECOND,
@@ -473,15 +476,15 @@ def test_boundaries_are_multiples_of_every_in_the_half_open_range(lake: Lake) ->
     ]
     assert frame.get_column("bid_price_levels").to_list() == [[], [], []]
     assert frame.get_column("updates").to_list() == [0, 0, 0]
-    iso = book(
-        lake, EXCHANGE, SYMBOL, start="2024-01-01T12:00:00", end="2024-01-01T12:01:00", every="1m"
+    iso = lake.book(
+        EXCHANGE, SYMBOL, start="2024-01-01T12:00:00", end="2024-01-01T12:01:00", every="1m"
     )
     assert iso.get_column("ts_us").to_list() == [NOON + 60 * SECOND]
 
 
 def test_empty_range_is_an_empty_frame_with_the_schema(lake: Lake) -> None:
     for start, end in ((NOON, NOON), (NOON + 1, NOON + SECOND - 1)):
-        frame = book(lake, EXCHANGE, SYMBOL, start=start, end=end, every="1s")
+        frame = lake.book(EXCHANGE, SYMBOL, start=start, end=end, every="1s")
         assert frame.height == 0
         assert frame.schema == BOOK_SCHEMA
 
@@ -513,12 +516,12 @@ def test_bad_arguments_say_what_is_accepted(lake: Lake, arguments: dict, message
     call.update(arguments)
     exchange, symbol = call.pop("exchange"), call.pop("symbol")
     with pytest.raises(ValueError, match=message):
-        book(lake, exchange, symbol, **call)
+        lake.book(exchange, symbol, **call)
 
 
 def test_too_many_boundaries_is_refused(lake: Lake) -> None:
     with pytest.raises(ValueError, match=r"boundaries .* give a shorter range or a longer"):
-        book(lake, EXCHANGE, SYMBOL, start=0, end=DAY1_US, every="1us")
+        lake.book(EXCHANGE, SYMBOL, start=0, end=DAY1_US, every="1us")
 
 
 def test_missing_numba_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -600,3 +603,45 @@ def test_kernel_grows_past_its_initial_capacity() -> None:
     assert list(bp[0]) == [n - 1, n - 2, n - 3]
     assert list(bq[0]) == [n, n - 1, n - 2]
     assert (nb[0], na[0]) == (3, 0)
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def _cli(*args: object) -> object:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_cli_book_prints_the_rows_of_lake_book(lake: Lake, tmp_path: Path) -> None:
+    ingest_updates(lake, tmp_path, generate(3, [(NOON, NOON + 20 * SECOND)], [], SECOND).updates)
+    args = ["book", EXCHANGE, SYMBOL, "--start", NOON, "--end", NOON + 10 * SECOND]
+    args += ["--every", "2s", "--depth", "3", "--lake", lake.root]
+    expected = lake.book(EXCHANGE, SYMBOL, start=NOON, end=NOON + 10 * SECOND, every="2s", depth=3)
+
+    result = _cli(*args, "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["rows"] == expected.to_dicts()
+    assert len(document["rows"]) == 5
+
+    table = _cli(*args)
+    assert table.exit_code == 0, table.output
+    assert "first 5 of 5 boundaries" in table.stdout
+    assert str(expected.item(0, "bid_price_levels")[0]) in table.stdout
+
+    parquet = tmp_path / "book.parquet"
+    written = _cli(*args, "--output", parquet)
+    assert written.exit_code == 0, written.output
+    assert pl.read_parquet(parquet).equals(expected)
+
+
+def test_cli_book_bad_arguments_exit_1_with_what_is_accepted(lake: Lake) -> None:
+    base = ["book", EXCHANGE, SYMBOL, "--start", "2024-01-01", "--end", "2024-01-01T00:01:00"]
+    result = _cli(*base, "--every", "0s", "--lake", lake.root)
+    assert result.exit_code == 1
+    assert "every='0s' is not a duration" in result.stderr
+    unknown = _cli("book", EXCHANGE, "NOPE", *base[3:], "--every", "1s", "--lake", lake.root)
+    assert unknown.exit_code == 1
+    assert "unknown symbol 'NOPE'" in unknown.stderr
+    missing = _cli(*base, "--lake", lake.root)
+    assert missing.exit_code == 2  # --every is required: a usage error
