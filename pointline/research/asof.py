@@ -2,10 +2,11 @@
 
 For each spine row, the latest event (per ``by`` group) whose ``time`` is strictly before the
 row's ``ts_us``: an event exactly at ``ts_us`` belongs to the next bar, never to this one.
-This is Polars' ``join_asof`` (backward, ``allow_exact_matches=False``), vectorised; the only
-work added is what makes its answer right: it needs each group's times sorted, which is
-checked in one pass (the frames ``lake.load`` returns are usually sorted already) and
-established by a stable sort when not, so that of several events at one time the last in the
+This is Polars' ``join_asof`` (backward, ``allow_exact_matches=False``), vectorised, run on
+the keys alone (``by``, time, row number); the matched event rows are then gathered. The only
+work added is what makes the answer right: ``join_asof`` needs each group's times sorted,
+which is checked in one pass (frames sorted by time need nothing more) and established by a
+stable sort of the keys when not, so that of several events at one time the last in the
 input's order wins.
 """
 
@@ -20,6 +21,7 @@ from pointline.research.times import Duration, duration_us
 SUFFIX = "_event"
 _KEY = "__pointline_asof_key"
 _ROW = "__pointline_spine_row"
+_IDX = "__pointline_event_row"
 
 
 def _frame(df: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -90,20 +92,19 @@ def align(
         raise ValueError("spine column 'ts_us' holds nulls; every spine row needs a time")
     tol = None if tolerance is None else duration_us(tolerance, name="tolerance")
 
+    # Join on the keys only (by, time, row number), then gather the matched rows: sorting,
+    # when needed, moves three columns instead of every column of the events.
+    keys = events.select(*by_cols, pl.col(time).cast(pl.Int64).alias(_KEY)).with_row_index(_IDX)
     if events.get_column(time).null_count():
-        events = events.filter(pl.col(time).is_not_null())
-    if not _sorted_within(events, time, by_cols):
-        events = events.sort(time, maintain_order=True)
-    clashes = {c: c + SUFFIX for c in events.columns if c in spine.columns and c not in by_cols}
-    events = events.rename(clashes).with_columns(
-        pl.col(clashes.get(time, time)).cast(pl.Int64).alias(_KEY)
-    )
+        keys = keys.filter(pl.col(_KEY).is_not_null())
+    if not _sorted_within(keys, _KEY, by_cols):
+        keys = keys.sort(_KEY, maintain_order=True)
     restore = not _sorted_within(spine, "ts_us", by_cols)
-    left = spine.with_columns(pl.col("ts_us").cast(pl.Int64).alias(_KEY))
+    left = spine.select(*by_cols, pl.col("ts_us").cast(pl.Int64).alias(_KEY))
     if restore:
         left = left.with_row_index(_ROW).sort(_KEY, maintain_order=True)
-    joined = left.join_asof(
-        events,
+    matched = left.join_asof(
+        keys,
         on=_KEY,
         by=by_cols or None,
         strategy="backward",
@@ -112,5 +113,7 @@ def align(
         check_sortedness=False,
     )
     if restore:
-        joined = joined.sort(_ROW).drop(_ROW)
-    return joined.drop(_KEY)
+        matched = matched.sort(_ROW)
+    clashes = {c: c + SUFFIX for c in events.columns if c in spine.columns and c not in by_cols}
+    gathered = events.drop(by_cols).rename(clashes).select(pl.all().gather(matched[_IDX]))
+    return pl.concat([spine, gathered], how="horizontal")
