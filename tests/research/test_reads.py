@@ -367,3 +367,29 @@ def test_duckdb_missing_names_the_extra(lake: Lake, monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb now raises ImportError
     with pytest.raises(ImportError, match=r"pip install 'pointline\[duckdb\]'"):
         lake.duckdb()
+
+
+def test_coverage_of_the_demo_lake_equals_counting_its_rows(tmp_path: Path) -> None:
+    """Tardis per-symbol and grouped files, quarantined rows, Quant360 SSE and SZSE files."""
+    from pointline.research.lake_reads import event_tables
+    from pointline.v2.demo import run_demo
+
+    run_demo(tmp_path / "demo")
+    lake = Lake(tmp_path / "demo")
+    expected = []
+    for table in event_tables():
+        counted = (
+            lake.scan(table)
+            .group_by("exchange", "symbol")
+            .agg(
+                pl.col("trading_date").min().alias("first_date"),
+                pl.col("trading_date").max().alias("last_date"),
+                pl.len().cast(pl.Int64).alias("rows"),
+                pl.col("file_id").n_unique().cast(pl.Int64).alias("files"),
+            )
+            .collect()
+        )
+        expected += [(table, *row) for row in counted.rows()]
+    cov = lake.coverage()
+    assert cov.rows() == sorted(expected)
+    assert {"sse", "szse", EXCHANGE} == set(cov["exchange"])
