@@ -65,24 +65,27 @@ def _replay(t, is_bid, price, qty, is_snapshot, bounds, depth):  # pragma: no co
     Args:
         t: replay time of each update (sorted, with ties already in replay order).
         is_bid: True for a bid level, False for an ask level.
-        price, qty: the level and its new absolute quantity (0 removes the level).
+        price, qty: the level and its new absolute quantity (0 removes it).
         is_snapshot: a run of True that starts the arrays or follows a False resets the book.
         bounds: the boundaries, ascending; the book at ``b`` holds every update with ``t < b``.
-        depth: levels kept per side.
+        depth: most levels kept per side.
 
     Returns:
-        ``(bid_price, bid_qty, ask_price, ask_qty, bid_count, ask_count)``: four
-        ``(len(bounds), depth)`` arrays (best first; only the first ``*_count[k]`` of row ``k``
-        are levels) and the level counts per boundary.
+        ``(bid_offsets, bid_prices, bid_qtys, ask_offsets, ask_prices, ask_qtys, crossed)``:
+        per side, the levels of boundary ``k`` (best first) are ``[offsets[k]:offsets[k+1]]``
+        of the flat price and quantity arrays; ``crossed[k]`` is best bid >= best ask (False
+        while a side is empty).
     """
     n_updates = t.shape[0]
     n_bounds = bounds.shape[0]
-    out_bp = np.zeros((n_bounds, depth), dtype=np.int64)
-    out_bq = np.zeros((n_bounds, depth), dtype=np.int64)
-    out_ap = np.zeros((n_bounds, depth), dtype=np.int64)
-    out_aq = np.zeros((n_bounds, depth), dtype=np.int64)
-    bid_count = np.zeros(n_bounds, dtype=np.int64)
-    ask_count = np.zeros(n_bounds, dtype=np.int64)
+    capacity = max(n_bounds * min(depth, 32), 1)
+    bid_offsets = np.zeros(n_bounds + 1, dtype=np.int64)
+    ask_offsets = np.zeros(n_bounds + 1, dtype=np.int64)
+    out_bp = np.empty(capacity, dtype=np.int64)
+    out_bq = np.empty(capacity, dtype=np.int64)
+    out_ap = np.empty(capacity, dtype=np.int64)
+    out_aq = np.empty(capacity, dtype=np.int64)
+    crossed = np.zeros(n_bounds, dtype=np.bool_)
 
     bk = np.empty(_INITIAL_LEVELS, dtype=np.int64)
     bq = np.empty(_INITIAL_LEVELS, dtype=np.int64)
@@ -90,6 +93,8 @@ def _replay(t, is_bid, price, qty, is_snapshot, bounds, depth):  # pragma: no co
     aq = np.empty(_INITIAL_LEVELS, dtype=np.int64)
     nb = 0
     na = 0
+    ob = 0
+    oa = 0
     previous_snapshot = False
     i = 0
     for k in range(n_bounds):
@@ -112,16 +117,33 @@ def _replay(t, is_bid, price, qty, is_snapshot, bounds, depth):  # pragma: no co
                 na = _upsert(ak, aq, na, ~price[i], qty[i])
             i += 1
         shown = min(nb, depth)
+        while ob + shown > out_bp.shape[0]:
+            out_bp = _grown(out_bp, ob)
+            out_bq = _grown(out_bq, ob)
         for j in range(shown):
-            out_bp[k, j] = bk[nb - 1 - j]
-            out_bq[k, j] = bq[nb - 1 - j]
-        bid_count[k] = shown
+            out_bp[ob + j] = bk[nb - 1 - j]
+            out_bq[ob + j] = bq[nb - 1 - j]
+        ob += shown
+        bid_offsets[k + 1] = ob
         shown = min(na, depth)
+        while oa + shown > out_ap.shape[0]:
+            out_ap = _grown(out_ap, oa)
+            out_aq = _grown(out_aq, oa)
         for j in range(shown):
-            out_ap[k, j] = ~ak[na - 1 - j]
-            out_aq[k, j] = aq[na - 1 - j]
-        ask_count[k] = shown
-    return out_bp, out_bq, out_ap, out_aq, bid_count, ask_count
+            out_ap[oa + j] = ~ak[na - 1 - j]
+            out_aq[oa + j] = aq[na - 1 - j]
+        oa += shown
+        ask_offsets[k + 1] = oa
+        crossed[k] = nb > 0 and na > 0 and bk[nb - 1] >= ~ak[na - 1]
+    return (
+        bid_offsets,
+        out_bp[:ob],
+        out_bq[:ob],
+        ask_offsets,
+        out_ap[:oa],
+        out_aq[:oa],
+        crossed,
+    )
 
 
 if njit is not None:

@@ -147,12 +147,9 @@ def _last_run_start(updates: pl.DataFrame, before: int) -> int | None:
     return int(candidates[-1]) if candidates.size else None
 
 
-def _list_column(name: str, matrix: np.ndarray, counts: np.ndarray) -> pl.Series:
-    """Row k of ``matrix`` cut to its first ``counts[k]`` values, as a List(Int64) column."""
-    flat = matrix[np.arange(matrix.shape[1]) < counts[:, None]]
-    offsets = np.zeros(counts.shape[0] + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(flat, type=pa.int64()))
+def _list_column(name: str, offsets: np.ndarray, values: np.ndarray) -> pl.Series:
+    """Row k is ``values[offsets[k]:offsets[k+1]]``, as a List(Int64) column (no copy)."""
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.int64()))
     return pl.Series(name, lists, dtype=pl.List(pl.Int64))
 
 
@@ -241,7 +238,7 @@ def book(
     anchor = anchor or 0
     t = updates.get_column("t").to_numpy()
 
-    bp, bq, ap, aq, n_bid, n_ask = replay(
+    bid_offsets, bp, bq, ask_offsets, ap, aq, crossed = replay(
         t[anchor:],
         updates.get_column("is_bid").to_numpy()[anchor:],
         updates.get_column("price").to_numpy()[anchor:],
@@ -251,17 +248,16 @@ def book(
         depth,
     )
     counts = np.searchsorted(t, bounds, side="left") - np.searchsorted(t, bounds - step, "left")
-    has_both = (n_bid > 0) & (n_ask > 0)
     return pl.DataFrame(
         [
             _symbol_ids(windows, bounds),
             pl.Series("symbol", [symbol], pl.Utf8).extend_constant(symbol, bounds.size - 1),
             pl.Series("ts_us", bounds, pl.Int64),
-            _list_column("bid_price_levels", bp, n_bid),
-            _list_column("bid_qty_levels", bq, n_bid),
-            _list_column("ask_price_levels", ap, n_ask),
-            _list_column("ask_qty_levels", aq, n_ask),
+            _list_column("bid_price_levels", bid_offsets, bp),
+            _list_column("bid_qty_levels", bid_offsets, bq),
+            _list_column("ask_price_levels", ask_offsets, ap),
+            _list_column("ask_qty_levels", ask_offsets, aq),
             pl.Series("updates", counts.astype(np.int64)),
-            pl.Series("crossed", has_both & (bp[:, 0] >= ap[:, 0])),
+            pl.Series("crossed", crossed),
         ]
     )

@@ -585,24 +585,33 @@ def test_kernel_matches_the_reference_model(updates, bounds, depth) -> None:
         np.array([u[k] for u in updates], dtype=dtype)
         for k, dtype in enumerate((np.int64, np.bool_, np.int64, np.int64, np.bool_))
     ]
-    bp, bq, ap, aq, nb, na = replay(*columns, np.array(bounds, dtype=np.int64), depth)
+    bo, bp, bq, ao, ap, aq, crossed = replay(*columns, np.array(bounds, np.int64), depth)
     got = [
-        (list(bp[k, : nb[k]]), list(bq[k, : nb[k]]), list(ap[k, : na[k]]), list(aq[k, : na[k]]))
+        (
+            list(bp[bo[k] : bo[k + 1]]),
+            list(bq[bo[k] : bo[k + 1]]),
+            list(ap[ao[k] : ao[k + 1]]),
+            list(aq[ao[k] : ao[k + 1]]),
+        )
         for k in range(len(bounds))
     ]
-    assert got == reference(updates, bounds, depth)
+    expected = reference(updates, bounds, depth)
+    assert list(crossed) == [bool(b and a and b[0] >= a[0]) for b, _, a, _ in expected]
+    assert got == expected
 
 
 def test_kernel_grows_past_its_initial_capacity() -> None:
-    n = 5_000
+    """More levels than the book's first arrays hold, and more output than first reserved."""
+    n = 1_500
     prices = np.arange(n, dtype=np.int64)
-    t = np.arange(n, dtype=np.int64)
-    bp, bq, _, _, nb, na = replay(
-        t, np.ones(n, np.bool_), prices, prices + 1, np.zeros(n, np.bool_), np.array([n]), 3
+    bounds = np.arange(1, n + 1, dtype=np.int64)
+    bo, bp, bq, ao, ap, _, crossed = replay(
+        prices, np.ones(n, np.bool_), prices, prices + 1, np.zeros(n, np.bool_), bounds, n
     )
-    assert list(bp[0]) == [n - 1, n - 2, n - 3]
-    assert list(bq[0]) == [n, n - 1, n - 2]
-    assert (nb[0], na[0]) == (3, 0)
+    assert list(bo[-3:]) == [sum(range(n - 1)), sum(range(n)), sum(range(n + 1))]
+    assert list(bp[bo[-2] : bo[-1]]) == list(range(n - 1, -1, -1))
+    assert list(bq[bo[-2] : bo[-1]][:2]) == [n, n - 1]
+    assert (len(ap), list(ao[-2:]), crossed.any()) == (0, [0, 0], False)
 
 
 # -- the command line -------------------------------------------------------------------------
