@@ -433,6 +433,38 @@ def test_replay_order_is_arrival_time_then_file_order(lake: Lake, tmp_path: Path
     assert frame.get_column("updates").to_list() == [2, 1]
 
 
+def test_updates_arriving_together_apply_in_file_order(lake: Lake, tmp_path: Path) -> None:
+    """Same arrival time: file order decides, whatever the exchange times (stored by them)."""
+    updates = [
+        Update(DAY1_US + 500, DAY1_US + 400, "bid", 1000, 1, True),
+        Update(NOON + 100, NOON + 90, "bid", 1000, 5),
+        Update(NOON + 100, NOON + 20, "bid", 1000, 6),  # stamped earlier, later in the file
+        Update(NOON + 100, NOON + 95, "ask", 1010, 0),
+        Update(NOON + 100, NOON + 50, "ask", 1010, 2),  # re-added after its removal
+    ]
+    ingest_updates(lake, tmp_path, updates)
+    frame = _book_at_noon(lake, 1)
+    assert levels_of(frame) == [
+        ([1000 * PRICE_UNIT], [6 * QTY_UNIT], [1010 * PRICE_UNIT], [2 * QTY_UNIT])
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(1, 3)), max_size=60), st.randoms())
+def test_ties_are_put_in_file_order(rows, rng) -> None:
+    frame = pl.DataFrame(
+        {
+            "t": [t for t, _ in rows],
+            "file_id": [f for _, f in rows],
+            "file_seq": list(range(len(rows))),
+        },
+        schema={"t": pl.Int64, "file_id": pl.Int64, "file_seq": pl.Int64},
+    )
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=rng.randint(0, 1000))
+    ordered = book_module._order_ties(shuffled.sort("t"))
+    assert ordered.equals(frame.sort("t", "file_id", "file_seq"))
+
+
 def test_the_snapshot_of_the_day_before_when_the_first_boundary_precedes_today_s(
     lake: Lake, tmp_path: Path
 ) -> None:
