@@ -5,8 +5,9 @@ Two measurements, each against its own floor, each in a fresh process (``_measur
 
 * **kernel**: the compiled replay (:func:`pointline.research._book_kernel.replay`) of 10M
   updates already in memory and in replay order, sampled at the 86,400 one-second boundaries
-  of the day, against Polars sorting the same 10M rows by (replay time, file_id, file_seq).
-  One core: the kernel is single-threaded (the sort uses every core).
+  of the day, against Polars sorting the same 10M rows (shuffled; the columns the replay reads
+  and the order keys) by (replay time, file_id, file_seq). One core: the kernel is
+  single-threaded (the sort uses every core).
 * **lake** (unless ``--no-lake``): ``book(lake, ...)`` end to end on a lake holding the same
   10M updates ingested from a generated Tardis ``incremental_book_L2`` file — scan, sort,
   replay, the output frame — against the floor of reading the same columns of the same rows
@@ -109,10 +110,24 @@ def prepare_kernel(n_updates: int) -> Callable[[], int]:
 
 
 def prepare_sort(n_updates: int) -> Callable[[], int]:
-    frame = generate_updates(n_updates).sample(fraction=1.0, shuffle=True, seed=3)
+    """The floor: the same updates (the columns the replay reads, and the order keys), shuffled,
+    sorted into replay order by Polars."""
+    frame = (
+        generate_updates(n_updates)
+        .select(
+            pl.col("ts_local_us").alias("t"),
+            "file_id",
+            "file_seq",
+            (pl.col("side") == "bid").alias("is_bid"),
+            "price",
+            "qty",
+            "is_snapshot",
+        )
+        .sample(fraction=1.0, shuffle=True, seed=3)
+    )
 
     def run() -> int:
-        return frame.sort("ts_local_us", "file_id", "file_seq").height
+        return frame.sort("t", "file_id", "file_seq").height
 
     return run
 
