@@ -249,14 +249,18 @@ def measure_book(
         ``updates`` and, per measurement (``kernel``, ``lake``): ``*_seconds``,
         ``*_updates_per_s``, ``*_floor_seconds``, ``*_ratio_to_sort``, ``*_peak_rss_bytes``.
     """
+    # The functions the spawned children run, from the module as imported by name (it may have
+    # been loaded as __main__ or from a file path, under which a child cannot find them).
+    import _research_book as here
+
     print(f"book(depth=25, every='1s') over {n_updates:,} updates, one day, best of {repeat}")
     figures: dict[str, Any] = {"updates": n_updates}
-    kernel, sort = interleaved(repeat, [prepare_kernel, prepare_sort], n_updates)
+    kernel, sort = interleaved(repeat, [here.prepare_kernel, here.prepare_sort], n_updates)
     figures |= _figures("kernel", kernel, sort, n_updates)
     if lake:
         with tempfile.TemporaryDirectory() as tmp:
             root = str(write_lake(n_updates, Path(tmp)))
-            run, floor = interleaved(repeat, [prepare_lake_book, prepare_lake_sort], root)
+            run, floor = interleaved(repeat, [here.prepare_lake_book, here.prepare_lake_sort], root)
             if run.result != n_updates:
                 raise RuntimeError(f"book counted {run.result:,} updates, not {n_updates:,}")
             figures |= _figures("lake", run, floor, n_updates)
