@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.util
 import tempfile
 import time
 from collections.abc import Callable
@@ -223,20 +222,17 @@ def measure_coverage(n_files: int, repeat: int) -> None:
 
 
 def measure_book(repeat: int, lake: bool) -> None:
-    module_path = Path(__file__).with_name("_research_book.py")
-    if not module_path.exists():
+    try:
+        # Imported by name (this script's directory is on sys.path) so that the measuring
+        # processes can unpickle its prepare functions.
+        import _research_book
+    except ModuleNotFoundError:
         print("book: not measured (benchmarks/_research_book.py is absent)")
         return
-    spec = importlib.util.spec_from_file_location("_research_book", module_path)
-    if spec is None or spec.loader is None:
-        print("book: not measured (benchmarks/_research_book.py cannot be loaded)")
-        return
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    if not hasattr(module, "measure_book"):
+    if not hasattr(_research_book, "measure_book"):
         print("book: not measured (no measure_book() in benchmarks/_research_book.py)")
         return
-    module.measure_book(repeat=repeat, lake=lake)
+    _research_book.measure_book(repeat=repeat, lake=lake)
 
 
 def main() -> None:
