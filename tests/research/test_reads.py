@@ -393,3 +393,30 @@ def test_coverage_of_the_demo_lake_equals_counting_its_rows(tmp_path: Path) -> N
     cov = lake.coverage()
     assert cov.rows() == sorted(expected)
     assert {"sse", "szse", EXCHANGE} == set(cov["exchange"])
+
+
+def test_coverage_reads_every_path_form(lake_copy: Lake, tmp_path: Path) -> None:
+    """A Tardis vendor file name outside the layout (the vendor's recogniser reads it) and a
+    file whose name says nothing (counted from its rows)."""
+    from pointline.v2.vendors.tardis import samples
+
+    from .reads_lake import _trades_frame
+
+    day3 = T0 + 2 * DAY
+    by_name = samples.write_csv(
+        lake_copy.bronze_root / "elsewhere" / f"{EXCHANGE}_trades_2024-01-03_ETHUSD.csv.gz",
+        _trades_frame([("ETHUSD", day3, "2100", "1"), ("ETHUSD", day3 + 1, "2100", "2")], 100),
+    )
+    anonymous = samples.write_csv(
+        tmp_path / "export.csv.gz", _trades_frame([("LUNAUSD", T0 + 3 * H, "70", "5")], 200)
+    )
+    assert lake_copy.ingest_file(by_name).status == "success"
+    result = lake_copy.ingest_file(anonymous, vendor="tardis", data_type="trades")
+    assert (result.status, result.rows_written) == ("success", 1)
+    trades = lake_copy.coverage("trades")
+    assert trades.filter(pl.col("symbol") == "ETHUSD").rows() == [
+        ("trades", EXCHANGE, "ETHUSD", D1, datetime.date(2024, 1, 3), 8, 3)
+    ]
+    assert trades.filter(pl.col("symbol") == "LUNAUSD").rows() == [
+        ("trades", EXCHANGE, "LUNAUSD", D1, D1, 3, 2)
+    ]
