@@ -52,6 +52,12 @@ def decode_expr(column: str, dtype: pl.DataType, scale: int, mode: DecodeMode) -
     return convert(pl.col(column)).alias(column)
 
 
+def check_mode(mode: object) -> None:
+    """Raise ``ValueError`` unless ``mode`` is None, "float" or "decimal"."""
+    if mode is not None and mode not in DECODE_MODES:
+        raise ValueError(f"decode={mode!r} is not supported; give None, 'float' or 'decimal'")
+
+
 def decode_frame(
     lf: pl.LazyFrame, spec: TableSpec, mode: DecodeMode | None, columns: list[str]
 ) -> pl.LazyFrame:
@@ -60,10 +66,9 @@ def decode_frame(
     Raises:
         ValueError: ``mode`` is not None, "float" or "decimal".
     """
+    check_mode(mode)
     if mode is None:
         return lf
-    if mode not in DECODE_MODES:
-        raise ValueError(f"decode={mode!r} is not supported; give None, 'float' or 'decimal'")
     schema = spec.to_polars()
     exprs = [
         decode_expr(name, schema[name], scale, mode)

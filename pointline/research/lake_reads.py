@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from pointline.research import coverage as _coverage
-from pointline.research.decode import DECODE_MODES, DecodeMode, decode_frame
+from pointline.research.decode import DecodeMode, check_mode, decode_frame
 from pointline.research.resolve import resolve
 from pointline.research.times import Duration, Instant, to_range_us, to_us
 from pointline.schemas.registry import get_table_spec, list_table_specs
@@ -159,7 +159,8 @@ class ResearchReads:
             end: exclusive bound on ``ts_event_us``.
             columns: the columns to return (default: every column of the table).
             decode: None keeps the scaled Int64 columns; ``"float"`` gives Float64 (the nearest
-                double to the stored value), ``"decimal"`` gives Decimal(38, 9) (exact).
+                double to the stored value), ``"decimal"`` gives Decimal(38, 9) (exact; scale 4
+                for the CNY ``amount`` columns, whose stored scale is 10**4).
 
         Returns:
             A LazyFrame in the table's tie-break order. Rows of files whose ingestion has not
@@ -180,8 +181,7 @@ class ResearchReads:
                 f"columns {unknown or wanted!r} are not columns of {table!r}; "
                 f"give None or some of {spec.columns()}"
             )
-        if decode is not None and decode not in DECODE_MODES:
-            raise ValueError(f"decode={decode!r} is not supported; give None, 'float' or 'decimal'")
+        check_mode(decode)
         rows = resolve(self.dimension_store.load_dim_symbol(), exchange=exchange, symbols=symbols)
         exchange_symbols = sorted(set(rows.get_column("exchange_symbol").to_list()))
         ids = pl.lit(rows.get_column("symbol_id")).implode()
