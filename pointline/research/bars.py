@@ -40,8 +40,8 @@ SPINE_KINDS: tuple[str, ...] = ("clock", "trades", "volume", "dollar")
 SPINE_SCHEMA = pl.Schema(
     {"symbol_id": pl.Int64, "symbol": pl.Utf8, "ts_us": pl.Int64, "bar": pl.Int64}
 )
-MAX_CLOCK_ROWS = 200_000_000
-"""A clock spine larger than this is refused (a typo such as every=1 over a year)."""
+MAX_SPINE_ROWS = 200_000_000
+"""A spine larger than this is refused (a typo such as every=1 over a year)."""
 _ORDER = ["ts_us", "symbol", "bar"]
 
 
@@ -83,10 +83,10 @@ def _clock(dim_rows: pl.DataFrame, start_us: int, end_us: int, every_us: int) ->
         ),
     ).filter(pl.col("lo") <= pl.col("hi"))
     total = windows.select(((pl.col("hi") - pl.col("lo")) // every_us + 1).sum()).item()
-    if total and total > MAX_CLOCK_ROWS:
+    if total and total > MAX_SPINE_ROWS:
         raise ValueError(
             f"a clock spine with every={every_us} µs over this range has {total} rows, more than "
-            f"{MAX_CLOCK_ROWS}; give a coarser every or a shorter range"
+            f"{MAX_SPINE_ROWS}; give a coarser every or a shorter range"
         )
     if windows.is_empty():
         return _empty()
@@ -103,15 +103,22 @@ def _clock(dim_rows: pl.DataFrame, start_us: int, end_us: int, every_us: int) ->
 
 def _multiples(trades: pl.DataFrame, amount: pl.Expr, threshold: int) -> pl.DataFrame:
     """A row per multiple of ``threshold`` that the cumulative ``amount`` (Int128) reaches."""
-    cumulative = amount.cum_sum().over("symbol_id")
-    reached = (cumulative // pl.lit(threshold, dtype=pl.Int128)).cast(pl.Int64)
-    counted = trades.select(
+    reached = trades.select(
         "symbol_id",
         "symbol",
         (pl.col("ts_event_us") + 1).alias("ts_us"),
-        reached.alias("__to"),
-        reached.shift(1, fill_value=0).over("symbol_id").alias("__from"),
+        (amount.cum_sum().over("symbol_id") // pl.lit(threshold, dtype=pl.Int128))
+        .cast(pl.Int64)
+        .alias("__to"),
+    )
+    counted = reached.with_columns(
+        pl.col("__to").shift(1, fill_value=0).over("symbol_id").alias("__from")
     ).filter(pl.col("__to") > pl.col("__from"))
+    total = counted.select((pl.col("__to") - pl.col("__from")).sum()).item()
+    if total and total > MAX_SPINE_ROWS:
+        raise ValueError(
+            f"this size gives {total} bars, more than {MAX_SPINE_ROWS}; give a larger size"
+        )
     return counted.select(
         "symbol_id",
         "symbol",

@@ -347,3 +347,28 @@ def test_align_matches_a_brute_force_reference() -> None:
                 best = (t, x)
         expected.append(best[1] if best else None)
     assert out["x"].to_list() == expected
+
+
+def test_volume_bars_count_each_symbol_separately(lake: Lake) -> None:
+    both = spine(
+        lake,
+        "volume",
+        exchange=EXCHANGE,
+        symbols=["ETHUSD", "LUNAUSD"],
+        start=T0,
+        end=T0 + DAY,
+        size=100,
+    )
+    # LUNAUSD: 10 then 400 (cumulative 410: multiples 100..400 at the second trade); ETHUSD's
+    # 5.8 reaches none.
+    assert rows(both) == [("LUNAUSD", T0 + 17 * H + 1, b) for b in range(4)]
+    with pytest.raises(ValueError, match="more than 200000000; give a larger size"):
+        spine(
+            lake,
+            "volume",
+            exchange=EXCHANGE,
+            symbols="LUNAUSD",
+            start=T0,
+            end=T0 + DAY,
+            size="0.000001",
+        )
