@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -102,9 +103,10 @@ def prepare_kernel(n_updates: int) -> Callable[[], int]:
     bounds = _bounds()
     replay(*(a[:10] for a in arrays), bounds[:2], 25)  # compile (or load the cache) untimed
 
-    def run() -> int:
+    def run() -> tuple[int, float]:
+        cpu = time.process_time()
         replay(*arrays, bounds, 25)
-        return n_updates
+        return n_updates, time.process_time() - cpu
 
     return run
 
@@ -126,8 +128,10 @@ def prepare_sort(n_updates: int) -> Callable[[], int]:
         .sample(fraction=1.0, shuffle=True, seed=3)
     )
 
-    def run() -> int:
-        return frame.sort("t", "file_id", "file_seq").height
+    def run() -> tuple[int, float]:
+        cpu = time.process_time()
+        height = frame.sort("t", "file_id", "file_seq").height
+        return height, time.process_time() - cpu
 
     return run
 
@@ -189,11 +193,12 @@ def prepare_lake_book(root: str) -> Callable[[], int]:
     )  # compile (or load the cache) untimed
     lake = Lake(root)
 
-    def run() -> int:
+    def run() -> tuple[int, float]:
+        cpu = time.process_time()
         frame = book(
             lake, EXCHANGE, SYMBOL, start=START_US, end=START_US + DAY_US, every="1s", depth=25
         )
-        return int(frame.get_column("updates").sum())
+        return int(frame.get_column("updates").sum()), time.process_time() - cpu
 
     return run
 
@@ -203,7 +208,8 @@ def prepare_lake_sort(root: str) -> Callable[[], int]:
 
     lake = Lake(root)
 
-    def run() -> int:
+    def run() -> tuple[int, float]:
+        cpu = time.process_time()
         lf = lake.scan(
             "orderbook_updates",
             exchange=EXCHANGE,
@@ -213,7 +219,8 @@ def prepare_lake_sort(root: str) -> Callable[[], int]:
         )
         replay_time = pl.coalesce("ts_local_us", "ts_event_us").alias("t")
         columns = [replay_time, "file_id", "file_seq", "side", "price", "qty", "is_snapshot"]
-        return lf.select(columns).sort("t", "file_id", "file_seq").collect().height
+        height = lf.select(columns).sort("t", "file_id", "file_seq").collect().height
+        return height, time.process_time() - cpu
 
     return run
 
@@ -222,19 +229,26 @@ def prepare_lake_sort(root: str) -> Callable[[], int]:
 
 
 def _figures(name: str, run: Measurement, floor: Measurement, n: int) -> dict[str, Any]:
+    rows, cpu = run.result
+    if rows != n:
+        raise RuntimeError(f"{name}: {rows:,} updates, not {n:,}")
     rate = n / run.seconds
     print_ratio(f"{name}: book", run, rows=n, floor=floor)
     print_ratio(f"{name}: floor (sort)", floor, rows=n)
     verdict = "OK" if rate >= TARGET_UPDATES_PER_S else "MISSED"
     print(
         f"  {name}: {rate:,.0f} updates/s (target >= {TARGET_UPDATES_PER_S:,}: {verdict}); "
-        f"{run.seconds / floor.seconds:.2f}x the sort",
+        f"{run.seconds / floor.seconds:.2f}x the sort; CPU time {cpu:.3f} s "
+        f"({n / cpu:,.0f} updates per CPU-second; the sort's {floor.result[1]:.3f} s)",
         flush=True,
     )
     return {
         f"{name}_seconds": run.seconds,
         f"{name}_updates_per_s": rate,
+        f"{name}_cpu_seconds": cpu,
+        f"{name}_updates_per_cpu_s": n / cpu,
         f"{name}_floor_seconds": floor.seconds,
+        f"{name}_floor_cpu_seconds": floor.result[1],
         f"{name}_ratio_to_sort": run.seconds / floor.seconds,
         f"{name}_peak_rss_bytes": run.peak_rss_bytes,
     }
@@ -246,8 +260,11 @@ def measure_book(
     """Measure the kernel (and, with ``lake``, ``book`` through a lake) against their floors.
 
     Returns:
-        ``updates`` and, per measurement (``kernel``, ``lake``): ``*_seconds``,
-        ``*_updates_per_s``, ``*_floor_seconds``, ``*_ratio_to_sort``, ``*_peak_rss_bytes``.
+        ``updates`` and, per measurement (``kernel``, ``lake``): ``*_seconds`` (wall),
+        ``*_updates_per_s``, ``*_cpu_seconds`` and ``*_updates_per_cpu_s`` (the process's CPU
+        time, every thread summed: the one-core figure, and the one that other processes on a
+        shared machine disturb least), ``*_floor_seconds``, ``*_floor_cpu_seconds``,
+        ``*_ratio_to_sort`` (wall), ``*_peak_rss_bytes``.
     """
     # The functions the spawned children run, from the module as imported by name (it may have
     # been loaded as __main__ or from a file path, under which a child cannot find them).
@@ -261,8 +278,6 @@ def measure_book(
         with tempfile.TemporaryDirectory() as tmp:
             root = str(write_lake(n_updates, Path(tmp)))
             run, floor = interleaved(repeat, [here.prepare_lake_book, here.prepare_lake_sort], root)
-            if run.result != n_updates:
-                raise RuntimeError(f"book counted {run.result:,} updates, not {n_updates:,}")
             figures |= _figures("lake", run, floor, n_updates)
     return figures
 
