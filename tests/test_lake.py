@@ -244,3 +244,24 @@ def test_reads_and_maintenance_of_an_empty_lake_create_nothing(tmp_path):
     assert lake.manifest().height == 0 and lake.quarantine().height == 0
     assert lake.symbols().height == 0 and lake.scan("trades").collect().height == 0
     assert not os.path.exists(tmp_path / "lake")
+
+
+def test_scan_takes_iso_text_wherever_it_takes_a_date(lake):
+    rows = [(T0 + i * 1_000, "buy", 10 + i, 1) for i in range(4)]
+    assert lake.ingest_file(write_mini_trades(lake.root, rows=rows)).status == "success"
+    everything = lake.scan("trades").collect()
+    day = everything["trading_date"].min()
+    assert (
+        lake.scan("trades", start=day.isoformat(), end=day.isoformat())
+        .collect()
+        .equals(lake.scan("trades", start=day, end=day).collect())
+    )
+    first = int(everything["ts_event_us"].min())
+    import datetime
+
+    at = datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=first + 1)
+    after = lake.scan("trades", start=at.isoformat()).collect()
+    assert after.equals(lake.scan("trades", start=first + 1).collect())
+    assert lake.scan("trades", start=at).collect().equals(after)
+    with pytest.raises(ValueError, match="is not an instant"):
+        lake.scan("trades", start="the beginning")

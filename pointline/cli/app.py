@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from pointline.cli import demo, ingest, show, symbols
+from pointline.cli import book, coverage, demo, ingest, show, symbols
 from pointline.cli.options import Settings, settings, shared_options
 from pointline.cli.render import stderr_console
 from pointline.errors import (
@@ -88,6 +88,8 @@ cli.add_command(symbols.symbols)
 cli.add_command(show.manifest)
 cli.add_command(show.quarantine)
 cli.add_command(show.scan)
+cli.add_command(coverage.coverage)
+cli.add_command(book.book)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

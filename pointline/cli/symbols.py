@@ -127,15 +127,23 @@ def upsert(file: Path, effective_ts: int) -> None:
 
 @symbols.command("show")
 @click.option("--exchange", multiple=True, help="Only this exchange (repeatable).")
+@click.option(
+    "--search",
+    help="Only symbols whose exchange or canonical symbol contains this text (any case).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=TimestampType(),
+    help="Only the rows valid at this instant: integer µs, or an ISO date/datetime in UTC.",
+)
 @click.option("--current", is_flag=True, help="Only the rows valid now (is_current).")
 @shared_options
-def show(exchange: tuple[str, ...], current: bool) -> None:
-    """Show dim_symbol rows (every version of every symbol, unless --current)."""
+def show(exchange: tuple[str, ...], search: str | None, as_of: int | None, current: bool) -> None:
+    """Show dim_symbol rows (every version of every symbol, unless filtered)."""
     opts = settings()
     lake = opts.open_lake()
-    frame = lake.symbols()
-    if exchange:
-        frame = frame.filter(pl.col("exchange").is_in(list(exchange)))
+    frame = lake.symbols(exchange=list(exchange) or None, search=search, as_of=as_of)
     if current:
         frame = frame.filter(pl.col("is_current"))
     frame = frame.select(SHOW_COLUMNS)
@@ -146,6 +154,9 @@ def show(exchange: tuple[str, ...], current: bool) -> None:
         return
     console = render.stdout_console()
     if frame.is_empty():
+        if exchange or search is not None or as_of is not None or current:
+            console.print(f"No dim_symbol rows of {lake.root} match these filters.")
+            return
         console.print(
             f"No symbols in {lake.root}. Add some with: pointline symbols upsert FILE "
             "--effective-ts 2024-01-01"

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from pointline.errors import PointlineError
+from pointline.research.lake_reads import ResearchReads
+from pointline.research.times import to_us
 from pointline.schemas.registry import get_table_spec, list_table_specs
 from pointline.schemas.types import INGEST_STATUS_FAILED, INGEST_STATUS_PENDING
 from pointline.v2 import dim_symbol
@@ -58,7 +60,7 @@ DEFAULT_BATCH_FILES = 1_000
 DEFAULT_BATCH_BYTES = 128 * 1024 * 1024
 
 
-class Lake:
+class Lake(ResearchReads):
     """A pointline lake at ``root``.
 
     Args:
@@ -144,10 +146,6 @@ class Lake:
         # -1: "the table must not exist yet", so two first upserts cannot both win.
         expected = -1 if version is None else version
         return self.dimension_store.save_dim_symbol(updated, expected_version=expected)
-
-    def symbols(self) -> pl.DataFrame:
-        """The dim_symbol table."""
-        return self.dimension_store.load_dim_symbol()
 
     # -- ingestion ---------------------------------------------------------------------------
     def describe(
@@ -408,18 +406,20 @@ class Lake:
         *,
         exchange: str | Sequence[str] | None = None,
         symbols: str | Sequence[str] | None = None,
-        start: datetime.date | int | None = None,
-        end: datetime.date | int | None = None,
+        start: datetime.date | int | str | None = None,
+        end: datetime.date | int | str | None = None,
     ) -> pl.LazyFrame:
         """Silver rows of ``table`` in its tie-break order.
 
         ``exchange`` and date bounds prune (exchange, trading_date) partitions. ``start``/``end``
-        given as dates bound ``trading_date`` inclusively on both ends; given as integers they
-        bound ``ts_event_us`` as ``start <= ts < end``. Rows of files whose ingestion has not
-        completed (manifest ``pending``) are not returned.
+        given as dates (or ISO date text, ``"2024-01-02"``) bound ``trading_date`` inclusively
+        on both ends; given as integer microseconds, datetimes (naive = UTC) or ISO date-time
+        text they bound ``ts_event_us`` as ``start <= ts < end``. Rows of files whose ingestion
+        has not completed (manifest ``pending``) are not returned.
 
         Raises:
-            ValueError: ``table`` is not an event table; the message lists the known ones.
+            ValueError: ``table`` is not an event table (the message lists the known ones), or
+                a bound is none of the accepted forms (the message lists them).
             TableCorruptError: the table is damaged (unreadable log, missing data file).
         """
         known = [name for name in list_table_specs() if get_table_spec(name).kind == "event"]
@@ -443,23 +443,35 @@ def _as_list(value: str | Sequence[str]) -> list[str]:
 _US_PER_DAY = 86_400_000_000
 
 
+def _scan_bound(value: datetime.date | int | str, name: str) -> datetime.date | int:
+    """A scan bound as a trading date (a date, or ISO date text) or as UTC microseconds (an
+    integer, a datetime, or ISO date-time text)."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    return to_us(value, name=name)  # ValueError listing the accepted forms
+
+
 def _scan_filters(
     *,
     exchange: str | Sequence[str] | None,
     symbols: str | Sequence[str] | None,
-    start: datetime.date | int | None,
-    end: datetime.date | int | None,
+    start: datetime.date | int | str | None,
+    end: datetime.date | int | str | None,
 ) -> pl.Expr:
     conditions: list[pl.Expr] = [pl.lit(True)]
     if exchange is not None:
         conditions.append(pl.col("exchange").is_in(_as_list(exchange)))
     if symbols is not None:
         conditions.append(pl.col("symbol").is_in(_as_list(symbols)))
-    for bound, is_start in ((start, True), (end, False)):
-        if bound is None:
+    for given, is_start in ((start, True), (end, False)):
+        if given is None:
             continue
-        if isinstance(bound, datetime.datetime):
-            raise TypeError("start/end take a datetime.date or integer microseconds, not datetime")
+        bound = _scan_bound(given, "start" if is_start else "end")
         if isinstance(bound, datetime.date):
             op = pl.col("trading_date") >= bound if is_start else pl.col("trading_date") <= bound
             conditions.append(op)
