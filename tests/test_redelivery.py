@@ -7,6 +7,7 @@ import datetime
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from pointline.v2 import Lake
 from pointline.v2.dim_symbol import SNAPSHOT_REQUIRED_COLUMNS
@@ -156,3 +157,42 @@ def test_a_row_with_two_bad_fields_keeps_the_text_of_both(tmp_path: Path):
     assert kept["original_text"]["amount"] == "0.1.2"
     assert kept["original_text"]["id"] == "2" and kept["file_seq"] == 2
     assert ",".join(kept["original_text"][c] for c in header.split(",")) == rows[1]
+
+
+@pytest.mark.parametrize("landed", [False, True])
+def test_a_superseding_write_that_fails_leaves_rows_and_manifest_agreeing(tmp_path, landed):
+    """Whether the failed commit landed or not, the old identity ends superseded with no rows,
+    the new one failed with none, and a rerun writes the new content."""
+    from pointline.v2.storage.delta import DeltaEventStore
+
+    from .reliability.lakes import check_invariants
+
+    lake = _lake(tmp_path)
+    path = lake.bronze_root / "tardis" / vendor_file_name(EXCHANGE, "trades", DAY, "BTCUSDT")
+    _trades(path, seed=1)
+    lake.ingest_file(path)
+    _trades(path, seed=2)
+    real = DeltaEventStore.replace_files
+    calls = []
+
+    def flaky(self, table, file_ids, data):
+        calls.append(list(file_ids))
+        if len(calls) == 1:
+            if landed:
+                real(self, table, file_ids, data)
+            raise OSError("connection reset")
+        return real(self, table, file_ids, data)
+
+    DeltaEventStore.replace_files = flaky
+    try:
+        failed = Lake(lake.root).ingest_file(path)
+    finally:
+        DeltaEventStore.replace_files = real
+    assert (failed.status, failed.failure_reason) == ("failed", "write_error")
+    assert calls[1] == [2, 1]  # the take-back removed the new and the superseded ids
+    assert lake.manifest()["status_reason"].to_list() == ["superseded", "write_error"]
+    check_invariants(Lake(lake.root))
+    again = Lake(lake.root).ingest_file(path)
+    assert (again.status, again.rows_written) == ("success", 3)
+    assert set(lake.scan("trades").collect()["file_id"]) == {2}
+    check_invariants(Lake(lake.root))

@@ -149,6 +149,7 @@ class _File:
     # identities at this path with other content: their rows leave as this file's arrive
     earlier: list[tuple[int, BronzeFileMetadata]] = field(default_factory=list)
     twins: list[tuple[int, str]] = field(default_factory=list)  # same content, other paths
+    earlier_removed: bool = False  # a failed write's take-back removed the earlier rows
 
     @property
     def replaced_ids(self) -> list[int]:
@@ -594,7 +595,12 @@ def _take_back(
 ) -> None:
     """A write failed after (perhaps after) committing: remove this attempt's event and log
     rows of files that had no earlier success, then fail them; if that fails too, leave them
-    pending (hidden from readers, healed by a rerun)."""
+    pending (hidden from readers, healed by a rerun).
+
+    Whether a failed write landed cannot be told, so the rows of the identities a file was
+    superseding are removed too (they may be gone already) and those identities are recorded
+    superseded: either way the manifest and the rows agree, and a rerun writes the file.
+    """
     detail = f"writing {what} failed ({describe(exc)})"
     if isinstance(exc, TableSchemaMismatchError):
         reason = reasons.TABLE_SCHEMA_MISMATCH
@@ -602,11 +608,13 @@ def _take_back(
     unwritten = isinstance(exc, TableCorruptError) and what == spec.name
     fresh = [] if unwritten else [f for f in items if not f.was_success]
     if fresh and stores.events.replaces:
-        ids = [f.key for f in fresh]
+        ids = [i for f in fresh for i in f.replaced_ids]
         try:
             stores.events.replace(spec.name, ids, [])
             if stores.log is not None and stores.log.replaces:
                 stores.log.replace(spec.name, ids, [])
+            for item in fresh:
+                item.earlier_removed = bool(item.earlier)
         except Exception as undo:
             for item in fresh:
                 item.record = False
@@ -640,7 +648,7 @@ def _record(items: list[_File], manifest: ManifestPort, dry_run: bool) -> None:
     updates += [
         update
         for f in recorded
-        if f.result is not None and f.result.status != INGEST_STATUS_FAILED
+        if f.result is not None and (f.result.status != INGEST_STATUS_FAILED or f.earlier_removed)
         for update in f.superseded()
     ]
     try:
