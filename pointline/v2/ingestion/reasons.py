@@ -31,3 +31,10 @@ NOT_A_REGULAR_FILE = "not_a_regular_file"
 FILE_NOT_FOUND = "file_not_found"
 OS_ERROR = "os_error"
 INVALID_INPUT = "invalid_input"
+
+# A group of files sent to an executor (``Lake.ingest(..., executor=...)``) that came back
+# without results: the worker process died or the pool broke (``worker_lost``), or the task
+# raised outside the pipeline (``worker_error``). The files stay ``pending``; a rerun completes
+# them.
+WORKER_LOST = "worker_lost"
+WORKER_ERROR = "worker_error"
