@@ -5,13 +5,13 @@ In the calling process, in this order:
 1. every data type is routed (an unsupported one is a bad call: ``ValueError`` before anything
    is written or sent, as in the serial path);
 2. the manifest is asked once which files already succeeded (``filter_pending``; skipped
-   unless ``force``: their results are made here, no worker sees them) and gives every file
-   its id with ONE ``resolve_file_ids`` call in walk order (one commit for all new
-   identities), so ids are those of the serial path and already known to every worker's
-   manifest; a dry run resolves nothing (it writes nothing);
-3. the remaining files are cut into groups (:mod:`~pointline.v2.scaleout.groups`) and each
-   group is submitted as one :class:`~pointline.v2.scaleout.tasks.IngestTask`;
-4. results are reported to ``on_result`` as each task completes
+   unless ``force``: their results are made here, no worker sees them);
+3. the remaining files are cut into groups (:mod:`~pointline.v2.scaleout.groups`);
+4. every file gets its id up front, in walk order (``resolve_file_ids``, one commit per run of
+   consecutive files of one group), so ids are those of the serial path and already known to
+   every worker's manifest; a dry run resolves nothing (it writes nothing);
+5. each group is submitted as one :class:`~pointline.v2.scaleout.tasks.IngestTask`;
+6. results are reported to ``on_result`` as each task completes
    (:func:`concurrent.futures.as_completed`); the list returned is in walk order.
 
 Failures: a task that comes back with an exception instead of results (the worker process was
@@ -38,6 +38,7 @@ from pointline.v2.ingestion.routing import route_table
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.scaleout.groups import parallelism_of, plan_groups
 from pointline.v2.scaleout.tasks import IngestTask, LakeSpec, new_call_token, run_ingest_task
+from pointline.v2.storage.contracts import BatchManifestStore
 
 if TYPE_CHECKING:
     from pointline.v2.lake import Lake
@@ -102,6 +103,37 @@ def _skipped(file_id: int) -> IngestionResult:
     )
 
 
+def _resolve(
+    store: BatchManifestStore,
+    described: Sequence[Described],
+    done: list[int],
+    work: list[int],
+    groups: list[list[int]],
+    *,
+    dry_run: bool,
+) -> dict[int, int]:
+    """File ids of ``done`` (known already: nothing is written) and of ``work``: resolved in
+    walk order, so new identities get the ids the serial path gives them, one commit per run
+    of consecutive files of one group. A group's pending rows then sit in files of their own,
+    so its status write replaces those files alone, not a file holding every row of the call
+    (which each status write would rewrite). A dry run resolves ``done`` alone."""
+    ids: dict[int, int] = {}
+    if done:
+        ids.update(zip(done, store.resolve_file_ids([described[i][0] for i in done]), strict=True))
+    if dry_run:
+        return ids
+    owner = {work[g]: n for n, group in enumerate(groups) for g in group}
+    run: list[int] = []
+    for i in [*work, None]:
+        if run and (i is None or owner[i] != owner[run[-1]]):
+            resolved = store.resolve_file_ids([described[j][0] for j in run])
+            ids.update(zip(run, resolved, strict=True))
+            run = []
+        if i is not None:
+            run.append(i)
+    return ids
+
+
 def ingest_on_executor(
     lake: Lake,
     described: Sequence[Described],
@@ -161,27 +193,24 @@ def _run(
             for i, meta in zip(good, metas, strict=True)
             if pending is not None and build_manifest_identity(meta) not in pending
         ]
-        known = done if dry_run else good
-        ids = dict(
-            zip(known, store.resolve_file_ids([described[i][0] for i in known]), strict=True)
+        skipped = set(done)
+        work = [i for i in good if i not in skipped]
+        groups = plan_groups(
+            [described[i][0].file_size_bytes for i in work],
+            stream_threshold_bytes=lake.stream_threshold_bytes,
+            batch_files=lake.batch_files,
+            batch_bytes=lake.batch_bytes,
+            parallelism=parallelism_of(executor),
         )
+        ids = _resolve(store, described, done, work, groups, dry_run=dry_run)
     except Exception as exc:
         for i in good:
             report(i, _manifest_failure(described[i][0], exc))
         return
     for i in done:
         report(i, _skipped(ids[i]))
-    skipped = set(done)
-    work = [i for i in good if i not in skipped]
     if not work:
         return
-    groups = plan_groups(
-        [described[i][0].file_size_bytes for i in work],
-        stream_threshold_bytes=lake.stream_threshold_bytes,
-        batch_files=lake.batch_files,
-        batch_bytes=lake.batch_bytes,
-        parallelism=parallelism_of(executor),
-    )
     spec = LakeSpec.of(lake)
     call = new_call_token()
     futures: dict[Future[list[IngestionResult]], list[int]] = {}
