@@ -16,7 +16,7 @@ import shutil
 import sys
 import threading
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -84,7 +84,15 @@ def dask_client():
 def _executor(request: pytest.FixtureRequest, kind: str):
     if kind == "pool":
         return request.getfixturevalue("pool")
+    if kind == "threads":
+        return request.getfixturevalue("threads")
     return request.getfixturevalue("dask_client").get_executor()
+
+
+@pytest.fixture(scope="module")
+def threads():
+    with ThreadPoolExecutor(2) as executor:
+        yield executor
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +119,7 @@ def serial(tmp_path_factory: pytest.TempPathFactory, bronze: Path):
     return lake, first, again
 
 
-@pytest.mark.parametrize("kind", ["pool", "dask"])
+@pytest.mark.parametrize("kind", ["pool", "dask", "threads"])
 def test_results_and_silver_are_those_of_the_serial_path(
     kind: str, request: pytest.FixtureRequest, tmp_path: Path, bronze: Path, serial
 ):

@@ -3,10 +3,10 @@
 A task is plain, picklable data: where the lake is (:class:`LakeSpec`: the root as a string,
 the object-store options, the ``Lake`` settings that change what a worker does) and the work
 (a group of :class:`~pointline.v2.models.BronzeFileMetadata`, or one archive path). Never a
-live store, lock or table handle: the worker opens the lake itself, once per process (the
-``Lake`` is cached per :class:`LakeSpec`, so its stores keep their Delta snapshots warm from one
-task to the next), and does all of the group's work there: parse, prepare, write the Parquet
-files and commit (``Lake._ingest_batch``, the one pipeline).
+live store, lock or table handle: the worker opens the lake itself, once per process and
+thread (the ``Lake`` is cached per :class:`LakeSpec`, so its stores keep their Delta snapshots
+warm from one task to the next), and does all of the group's work there: parse, prepare,
+write the Parquet files and commit (``Lake._ingest_batch``, the one pipeline).
 
 The functions here are module-level so that every executor can send them by reference
 (``pickle`` by qualified name): the worker needs ``pointline`` installed, nothing else.
@@ -101,23 +101,30 @@ class ArchiveTask:
     call: str = field(default_factory=new_call_token)
 
 
-_LAKES: dict[LakeSpec, Lake] = {}
-_LAKES_LOCK = threading.Lock()
+# One Lake per spec and thread: tasks of a thread pool (or of a Dask worker with several
+# threads) never share a store between threads; each has its own locks and snapshots.
+_LOCAL = threading.local()
+
+
+def _lakes() -> dict[LakeSpec, Lake]:
+    lakes: dict[LakeSpec, Lake] | None = getattr(_LOCAL, "lakes", None)
+    if lakes is None:
+        lakes = _LOCAL.lakes = {}
+    return lakes
 
 
 def _lake_for(spec: LakeSpec) -> Lake:
-    """This process's ``Lake`` for ``spec`` (opened on first use)."""
-    with _LAKES_LOCK:
-        lake = _LAKES.get(spec)
-        if lake is None:
-            lake = _LAKES[spec] = spec.open()
-        return lake
+    """This thread's ``Lake`` for ``spec`` (opened on first use)."""
+    lakes = _lakes()
+    lake = lakes.get(spec)
+    if lake is None:
+        lake = lakes[spec] = spec.open()
+    return lake
 
 
 def _forget(spec: LakeSpec) -> None:
     """Drop the cached ``Lake`` (after a task failed in a way that may have left it unusable)."""
-    with _LAKES_LOCK:
-        _LAKES.pop(spec, None)
+    _lakes().pop(spec, None)
 
 
 def run_ingest_task(task: IngestTask) -> list[IngestionResult]:
