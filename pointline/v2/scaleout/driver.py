@@ -7,9 +7,9 @@ In the calling process, in this order:
 2. the manifest is asked once which files already succeeded (``filter_pending``; skipped
    unless ``force``: their results are made here, no worker sees them);
 3. the remaining files are cut into groups (:mod:`~pointline.v2.scaleout.groups`);
-4. every file gets its id up front, in walk order (``resolve_file_ids``, one commit per run of
-   consecutive files of one group), so ids are those of the serial path and already known to
-   every worker's manifest; a dry run resolves nothing (it writes nothing);
+4. every file gets its id up front with ONE ``resolve_file_ids`` call in walk order (one
+   commit for all new identities), so ids are those of the serial path and already known to
+   every worker's manifest; a dry run resolves nothing new (it writes nothing);
 5. each group is submitted as one :class:`~pointline.v2.scaleout.tasks.IngestTask`;
 6. results are reported to ``on_result`` as each task completes
    (:func:`concurrent.futures.as_completed`); the list returned is in walk order.
@@ -38,7 +38,6 @@ from pointline.v2.ingestion.routing import route_table
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.scaleout.groups import parallelism_of, plan_groups
 from pointline.v2.scaleout.tasks import IngestTask, LakeSpec, new_call_token, run_ingest_task
-from pointline.v2.storage.contracts import BatchManifestStore
 
 if TYPE_CHECKING:
     from pointline.v2.lake import Lake
@@ -101,37 +100,6 @@ def _skipped(file_id: int) -> IngestionResult:
         file_id=file_id,
         skipped=True,
     )
-
-
-def _resolve(
-    store: BatchManifestStore,
-    described: Sequence[Described],
-    done: list[int],
-    work: list[int],
-    groups: list[list[int]],
-    *,
-    dry_run: bool,
-) -> dict[int, int]:
-    """File ids of ``done`` (known already: nothing is written) and of ``work``: resolved in
-    walk order, so new identities get the ids the serial path gives them, one commit per run
-    of consecutive files of one group. A group's pending rows then sit in files of their own,
-    so its status write replaces those files alone, not a file holding every row of the call
-    (which each status write would rewrite). A dry run resolves ``done`` alone."""
-    ids: dict[int, int] = {}
-    if done:
-        ids.update(zip(done, store.resolve_file_ids([described[i][0] for i in done]), strict=True))
-    if dry_run:
-        return ids
-    owner = {work[g]: n for n, group in enumerate(groups) for g in group}
-    run: list[int] = []
-    for i in [*work, None]:
-        if run and (i is None or owner[i] != owner[run[-1]]):
-            resolved = store.resolve_file_ids([described[j][0] for j in run])
-            ids.update(zip(run, resolved, strict=True))
-            run = []
-        if i is not None:
-            run.append(i)
-    return ids
 
 
 def ingest_on_executor(
@@ -202,7 +170,12 @@ def _run(
             batch_bytes=lake.batch_bytes,
             parallelism=parallelism_of(executor),
         )
-        ids = _resolve(store, described, done, work, groups, dry_run=dry_run)
+        # ONE call in walk order: new identities get the ids of the serial path, and every
+        # worker's manifest already knows them (a dry run writes nothing: skipped files only)
+        known = done if dry_run else good
+        ids = dict(
+            zip(known, store.resolve_file_ids([described[i][0] for i in known]), strict=True)
+        )
     except Exception as exc:
         for i in good:
             report(i, _manifest_failure(described[i][0], exc))
