@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -20,6 +23,16 @@ from pointline.v2.models import BronzeFileMetadata, IngestionResult
 @click.option("--dry-run", is_flag=True, help="Parse and check only; write nothing.")
 @click.option("--vendor", help="Vendor of every file (when their paths do not say it).")
 @click.option("--data-type", help="Data type of every file (when their paths do not say it).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Ingest on N processes of this machine (default: in this process).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Ingest on the Dask cluster whose scheduler runs at ADDRESS (needs pointline[dask]).",
+)
 @shared_options
 def ingest(
     paths: tuple[Path, ...],
@@ -27,12 +40,16 @@ def ingest(
     dry_run: bool,
     vendor: str | None,
     data_type: str | None,
+    workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Ingest Bronze files (directories are walked) into the lake's Silver tables.
 
     A file already ingested is skipped unless --force. Exit status 0 when every file ended
     success or was skipped, 1 when any failed or was quarantined.
     """
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("give --workers or --scheduler, not both")
     from pointline.v2.bronze import EXPECTED_LAYOUT, find_files
 
     opts = settings()
@@ -49,7 +66,10 @@ def ingest(
     console = render.stdout_console()
     outcomes: list[render.FileOutcome] = []
     started = time.perf_counter()
-    with render.file_progress(console, len(files), enabled=not opts.json) as progress:
+    with (
+        _executor(workers, scheduler) as executor,
+        render.file_progress(console, len(files), enabled=not opts.json) as progress,
+    ):
 
         def on_result(meta: BronzeFileMetadata, result: IngestionResult) -> None:
             path = str((meta.extra or {}).get("path", meta.bronze_file_path))
@@ -64,7 +84,11 @@ def ingest(
             on_result=on_result,
             vendor=vendor,
             data_type=data_type,
+            executor=executor,
         )
+    # reported in walk order, whatever order the executor finished them in
+    position = {str(path): n for n, path in enumerate(files)}
+    outcomes.sort(key=lambda o: position.get(o.path, len(files)))
     summary = render.totals(outcomes, time.perf_counter() - started)
     status = render.exit_status(outcomes)
     if opts.json:
@@ -85,6 +109,21 @@ def ingest(
         lake_option = f" --lake {opts.lake}" if opts.lake is not None else ""
         render.print_problems(render.stderr_console(), outcomes, lake=lake_option)
     click.get_current_context().exit(status)
+
+
+@contextmanager
+def _executor(workers: int | None, scheduler: str | None) -> Iterator[Executor | None]:
+    """None (this process), a pool of ``workers`` processes, or a Dask cluster's executor."""
+    from pointline.v2.scaleout.executors import dask_executor, process_pool
+
+    if scheduler is not None:
+        with dask_executor(scheduler) as executor:
+            yield executor
+    elif workers is not None:
+        with process_pool(workers) as pool:
+            yield pool
+    else:
+        yield None
 
 
 @click.command("import-quant360")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -205,6 +205,7 @@ class Lake(ResearchReads):
         on_result: Callable[[BronzeFileMetadata, IngestionResult], None] | None = None,
         vendor: str | None = None,
         data_type: str | None = None,
+        executor: Executor | None = None,
     ) -> list[IngestionResult]:
         """Ingest many files: files named directly and every recognised Bronze file below the
         directories named (walked in sorted order). One result per file, equal to what
@@ -218,6 +219,9 @@ class Lake(ResearchReads):
         Args:
             on_result: called with ``(meta, result)`` as each file's result is final.
             vendor, data_type: as :meth:`ingest_file`, for every file.
+            executor: any ``concurrent.futures.Executor`` (None: in this process). Groups of
+                files are sent to it as plain data and ingested in its workers; the results
+                are the same as without one (see :meth:`_ingest_on` and docs/scale-out.md).
         """
         if isinstance(paths_or_dirs, str | Path):
             paths_or_dirs = [paths_or_dirs]
@@ -228,6 +232,8 @@ class Lake(ResearchReads):
             described = list(
                 pool.map(lambda p: self._describe_or_fail(p, vendor, data_type), files)
             )
+        if executor is not None:
+            return self._ingest_on(described, executor, force, dry_run, on_result)
         try:
             dim: pl.DataFrame | None = self.dimension_store.load_dim_symbol()
         except Exception:
@@ -247,6 +253,21 @@ class Lake(ResearchReads):
             metas = [described[i][0] for i in indexes]
             report(indexes, self._ingest_batch(metas, dim=dim, force=force, dry_run=dry_run))
         return [r for r in results if r is not None]
+
+    def _ingest_on(
+        self,
+        described: list[tuple[BronzeFileMetadata, IngestionResult | None]],
+        executor: Executor,
+        force: bool,
+        dry_run: bool,
+        on_result: Callable[[BronzeFileMetadata, IngestionResult], None] | None,
+    ) -> list[IngestionResult]:
+        """:meth:`ingest` on an executor (:mod:`pointline.v2.scaleout.driver`)."""
+        from pointline.v2.scaleout.driver import ingest_on_executor
+
+        return ingest_on_executor(
+            self, described, executor=executor, force=force, dry_run=dry_run, on_result=on_result
+        )
 
     def _describe_or_fail(
         self, path: Path, vendor: str | None, data_type: str | None
@@ -315,22 +336,41 @@ class Lake(ResearchReads):
             workers=self.workers,
         )
 
-    def import_quant360_archives(self, source_dir: str | Path) -> list[BronzeFileMetadata]:
+    def import_quant360_archives(
+        self, source_dir: str | Path, *, executor: Executor | None = None
+    ) -> list[BronzeFileMetadata]:
         """Quant360 7z archives in ``source_dir`` -> per-symbol ``.csv.gz`` Bronze files under
-        ``<root>/bronze/quant360/...`` (restart-safe; finished archives are skipped)."""
-        return self.import_quant360(source_dir).files
+        ``<root>/bronze/quant360/...`` (restart-safe; finished archives are skipped).
+
+        ``executor``: archives are extracted and published in parallel on it, one per task;
+        the files returned are the same as without one."""
+        return self.import_quant360(source_dir, executor=executor).files
 
     def import_quant360(
         self,
         source_dir: str | Path,
         *,
         on_published: Callable[[BronzeFileMetadata], None] | None = None,
+        executor: Executor | None = None,
     ) -> ImportReport:
         """:meth:`import_quant360_archives` with the whole report: every archive's outcome
         (``archives``) besides the published files; ``on_published`` is called per file."""
+        if executor is not None:
+            return self._import_quant360_on(source_dir, executor, on_published)
         from pointline.v2.vendors.quant360.upstream import import_archives
 
         return import_archives(Path(source_dir), self.bronze_root, on_published=on_published)
+
+    def _import_quant360_on(
+        self,
+        source_dir: str | Path,
+        executor: Executor,
+        on_published: Callable[[BronzeFileMetadata], None] | None,
+    ) -> ImportReport:
+        """:meth:`import_quant360` on an executor (:mod:`pointline.v2.scaleout.archives`)."""
+        from pointline.v2.scaleout.archives import import_on_executor
+
+        return import_on_executor(self, source_dir, executor=executor, on_published=on_published)
 
     # -- maintenance -------------------------------------------------------------------------
     def _maintained_tables(self, table: str | None) -> list[str]:

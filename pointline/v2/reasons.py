@@ -67,6 +67,12 @@ UNSUPPORTED_STREAM = "unsupported_stream"
 TOO_LARGE = "too_large"
 """The file (or archive) expands past the decompression limit."""
 
+# a group sent to an executor that came back without results: the worker process died or the
+# pool broke (``worker_lost``), or the task raised outside the pipeline (``worker_error``). The
+# files stay ``pending``; a rerun completes them.
+WORKER_LOST = "worker_lost"
+WORKER_ERROR = "worker_error"
+
 # paths that cannot be described as a Bronze file (``Lake.ingest`` of a directory)
 LAYOUT_ERROR = "layout_error"
 NOT_A_REGULAR_FILE = "not_a_regular_file"

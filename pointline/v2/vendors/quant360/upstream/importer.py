@@ -360,3 +360,36 @@ def _import_or_skip(
         on_published=on_published,
         program=program,
     ).run()
+
+
+def import_archive(
+    path: str | Path,
+    bronze_root: str | Path,
+    *,
+    max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    workers: int = DEFAULT_WORKERS,
+    on_published: OnPublished | None = None,
+    extractor: str = "auto",
+) -> tuple[ArchiveOutcome, list[BronzeFileMetadata]]:
+    """One archive exactly as :func:`import_archives` does it (skipped when the ledger says it
+    is done), under a lock of that archive alone, so that archives can be imported by many
+    processes at once (``Lake.import_quant360_archives(..., executor=...)``); the caller holds
+    the Bronze root's import lock while they run.
+
+    Returns:
+        The archive's outcome and the metadata of its published files.
+    """
+    program = resolve_extractor(extractor)
+    path, bronze_root = Path(path), Path(bronze_root)
+    ledger_dir = bronze_root / VENDOR / LEDGER_DIR
+    ledger_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(ledger_dir / f".{path.name}.lock"):
+        return _import_or_skip(
+            path,
+            bronze_root=bronze_root,
+            ledger=Ledger(ledger_dir),
+            max_uncompressed_bytes=max_uncompressed_bytes,
+            workers=workers,
+            on_published=on_published,
+            program=program,
+        )
