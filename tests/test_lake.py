@@ -246,9 +246,9 @@ def test_reads_and_maintenance_of_an_empty_lake_create_nothing(tmp_path):
     assert not os.path.exists(tmp_path / "lake")
 
 
-def test_scan_takes_iso_text_wherever_it_takes_a_date(lake):
+def test_scan_takes_iso_text_wherever_it_takes_a_date(lake, tmp_path):
     rows = [(T0 + i * 1_000, "buy", 10 + i, 1) for i in range(4)]
-    assert lake.ingest_file(write_mini_trades(lake.root, rows=rows)).status == "success"
+    assert lake.ingest_file(write_mini_trades(tmp_path / "in", rows=rows)).status == "success"
     everything = lake.scan("trades").collect()
     day = everything["trading_date"].min()
     assert (

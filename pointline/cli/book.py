@@ -9,7 +9,7 @@ import polars as pl
 
 from pointline.cli import render
 from pointline.cli.options import TimestampType, settings, shared_options
-from pointline.cli.show import DEFAULT_SHOWN_ROWS, FORMATS, _output_format, _text_lists
+from pointline.cli.show import DEFAULT_SHOWN_ROWS, FORMATS, output_format, text_lists
 
 
 def _summary(frame: pl.DataFrame) -> pl.DataFrame:
@@ -77,7 +77,7 @@ def book(
     """
     from pointline.research.book import book as rebuild
 
-    fmt = _output_format(fmt, output)
+    fmt = output_format(fmt, output)
     opts = settings()
     lake = opts.open_lake()
     every_value: str | int = int(every) if every.strip().isdigit() else every
@@ -85,7 +85,7 @@ def book(
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
-            _text_lists(frame).write_csv(output)
+            text_lists(frame).write_csv(output)
         else:
             frame.write_parquet(output)
         if opts.json:
@@ -107,7 +107,7 @@ def book(
             }
         )
     elif fmt == "csv":
-        click.echo(_text_lists(frame).write_csv(), nl=False)
+        click.echo(text_lists(frame).write_csv(), nl=False)
     elif frame.is_empty():
         render.stdout_console().print("No boundary in (start, end]: nothing to show.")
     else:

@@ -106,7 +106,7 @@ def quarantine(file_id: int | None, limit: int) -> None:
     console.print(render.frame_table(shown, title=title))
 
 
-def _text_lists(frame: pl.DataFrame) -> pl.DataFrame:
+def text_lists(frame: pl.DataFrame) -> pl.DataFrame:
     """List columns as ``[a,b,c]`` text (CSV has no lists)."""
     lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
     if not lists:
@@ -119,7 +119,7 @@ def _text_lists(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _output_format(fmt: str | None, output: Path | None) -> str:
+def output_format(fmt: str | None, output: Path | None) -> str:
     if fmt is None:
         if output is None:
             return "table"
@@ -185,7 +185,7 @@ def scan(
 
     Prices and quantities are integers scaled by 10**9.
     """
-    fmt = _output_format(fmt, output)
+    fmt = output_format(fmt, output)
     opts = settings()
     lake = opts.open_lake()
     lazy = lake.scan(
@@ -203,7 +203,7 @@ def scan(
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "csv":
-            _text_lists(frame).write_csv(output)
+            text_lists(frame).write_csv(output)
         else:
             frame.write_parquet(output)
         if opts.json:
@@ -222,7 +222,7 @@ def scan(
     if opts.json:
         render.emit_json({"command": "scan", "table": table, "rows": render.frame_rows(frame)})
     elif fmt == "csv":
-        click.echo(_text_lists(frame).write_csv(), nl=False)
+        click.echo(text_lists(frame).write_csv(), nl=False)
     elif frame.is_empty():
         render.stdout_console().print(f"No {table} rows in {lake.root} match.")
     else:
