@@ -37,6 +37,7 @@ from deltalake.transaction import (
     AddAction,
     CommitProperties,
     RemoveAction,
+    Transaction,
     create_table_with_add_actions,
 )
 
@@ -257,12 +258,17 @@ def commit(
     *,
     removes: list[RemoveAction],
     configuration: Mapping[str, str | None] | None = None,
+    storage_options: dict[str, str] | None = None,
+    app_transaction: Transaction | None = None,
 ) -> None:
     """Commit ``adds`` and ``removes`` (the files of ``file_ids``) as one Delta commit, tagged
     with the ids in its commit info (creating the table at ``table_path`` when ``dt`` is None).
 
     The one call that commits a replacement (``tests/crash_child.py`` pauses a writer here)."""
-    properties = CommitProperties(custom_metadata={REPLACED_KEY: _id_text(file_ids)})
+    properties = CommitProperties(
+        custom_metadata={REPLACED_KEY: _id_text(file_ids)},
+        app_transactions=None if app_transaction is None else [app_transaction],
+    )
     if dt is None:
         create_table_with_add_actions(
             str(table_path),
@@ -271,6 +277,7 @@ def commit(
             mode="error",
             partition_by=list(partition_by),
             configuration=configuration,
+            storage_options=storage_options,
             commit_properties=properties,
         )
         return

@@ -36,6 +36,7 @@ from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2.storage.delta import _io
 from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE, store_table_path
 from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.store_path import Location, StorePath
 from pointline.v2.storage.validation import validate_frame
 
 _SORT = list(DIM_SYMBOL.tie_break_keys)
@@ -53,8 +54,8 @@ class DeltaDimensionStore:
     def __init__(
         self,
         *,
-        silver_root: str | Path | None = None,
-        dim_symbol_path: str | Path | None = None,
+        silver_root: str | Path | StorePath | None = None,
+        dim_symbol_path: str | Path | StorePath | None = None,
     ) -> None:
         path = store_table_path(
             "DeltaDimensionStore", DIM_SYMBOL_TABLE, silver_root, dim_symbol_path
@@ -63,7 +64,7 @@ class DeltaDimensionStore:
         self._cached: tuple[int, pl.DataFrame] | None = None
 
     @property
-    def table_path(self) -> Path:
+    def table_path(self) -> Location:
         return self._table.path
 
     def load_dim_symbol(self) -> pl.DataFrame:
@@ -121,9 +122,9 @@ class DeltaDimensionStore:
             current = None if dt is None else dt.version()
             self._check_expected(expected_version, current)
             if dt is None:
-                uri = table.location.uri
+                uri, options = table.location.uri, table.location.storage_options
                 table.commit(
-                    lambda: write_deltalake(uri, data, mode="error"),
+                    lambda: write_deltalake(uri, data, mode="error", storage_options=options),
                     "create dim_symbol",
                     attempts=1,
                 )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pointline.schemas.registry import get_table_spec
 from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.store_path import StorePath
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _partition_filters(
 
 def compact_table(
     name: str,
-    path: Path,
+    path: Path | StorePath,
     *,
     exchange: str | None = None,
     start: datetime.date | None = None,
@@ -84,7 +85,7 @@ def compact_table(
 
 def vacuum_table(
     name: str,
-    path: Path,
+    path: Path | StorePath,
     *,
     retention_hours: int | None = None,
     dry_run: bool = True,

@@ -53,6 +53,7 @@ from pointline.v2.storage.manifest_rows import (
     row_identity,
     updated_row,
 )
+from pointline.v2.storage.store_path import Location, StorePath
 
 StatusUpdate = tuple[int, str, BronzeFileMetadata, IngestionResult | None]
 
@@ -86,7 +87,7 @@ class DeltaManifestStore:
 
     def __init__(
         self,
-        table_path: str | Path,
+        table_path: str | Path | StorePath,
         *,
         compact_every: int = 100,
         vacuum_retention_hours: int | None = DEFAULT_VACUUM_RETENTION_HOURS,
@@ -115,7 +116,7 @@ class DeltaManifestStore:
         self._sole_files: dict[int, AddAction] = {}
 
     @property
-    def table_path(self) -> Path:
+    def table_path(self) -> Location:
         return self._table.path
 
     # -- the ManifestStore protocol ------------------------------------------------------

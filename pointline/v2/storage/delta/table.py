@@ -48,6 +48,7 @@ from pointline.errors import StorageError, TableCorruptError, TableSchemaMismatc
 from pointline.schemas.types import TableSpec
 from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.delta.location import TableLocation
+from pointline.v2.storage.store_path import Location, StorePath
 
 T = TypeVar("T")
 
@@ -104,7 +105,7 @@ class Table:
 
     def __init__(
         self,
-        path: str | Path,
+        path: str | Path | StorePath,
         spec: TableSpec,
         *,
         configuration: Mapping[str, str] = TRIMMED_LOG_CONFIG,
@@ -121,7 +122,7 @@ class Table:
         self._dt: DeltaTable | None = None
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Location:
         return self.location.path
 
     @property
@@ -311,6 +312,7 @@ class Table:
                     partition_by=list(self.spec.partition_by) or None,
                     configuration=self.configuration if dt is None else None,
                     writer_properties=_io.WRITER_PROPERTIES,
+                    storage_options=self.location.storage_options if dt is None else None,
                 ),
                 f"append to {self.name}",
                 dt=dt,
@@ -417,6 +419,7 @@ class Table:
                     ids,
                     removes=found,
                     configuration=self.configuration,
+                    storage_options=self.location.storage_options,
                 )
 
             self.commit(attempt, f"replace {what} in {self.name}", dt=dt)
