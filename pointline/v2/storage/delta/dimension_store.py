@@ -28,14 +28,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from deltalake import CommitProperties, write_deltalake
+from deltalake import write_deltalake
 from deltalake.exceptions import CommitFailedError
 
 from pointline.errors import StorageError, VersionMismatchError
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2.storage.delta import _io
 from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE, store_table_path
-from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.delta.table import Table, guard
 from pointline.v2.storage.store_path import Location, StorePath
 from pointline.v2.storage.validation import validate_frame
 
@@ -124,14 +124,18 @@ class DeltaDimensionStore:
             if dt is None:
                 uri, options = table.location.uri, table.location.storage_options
                 table.commit(
-                    lambda: write_deltalake(uri, data, mode="error", storage_options=options),
+                    lambda p: write_deltalake(
+                        uri, data, mode="error", storage_options=options, commit_properties=p
+                    ),
                     "create dim_symbol",
                     attempts=1,
                 )
                 return 0
             if expected_version is None:
                 table.commit(
-                    lambda: write_deltalake(dt, data, mode="overwrite"), "save dim_symbol", dt=dt
+                    lambda p: write_deltalake(dt, data, mode="overwrite", commit_properties=p),
+                    "save dim_symbol",
+                    dt=dt,
                 )
                 return dt.version()
             try:  # no automatic rebase: any commit after `current` is a mismatch
@@ -139,7 +143,7 @@ class DeltaDimensionStore:
                     dt,
                     data,
                     mode="overwrite",
-                    commit_properties=CommitProperties(max_commit_retries=0),
+                    commit_properties=guard(dt),
                 )
             except CommitFailedError as exc:
                 raise VersionMismatchError(

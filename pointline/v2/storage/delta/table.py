@@ -18,31 +18,43 @@ A :class:`Table` owns, for one table:
   ``trim_every`` (checkpoint and delete the log before it, see :data:`LOG_TRIM_EVERY`) and of
   ``compact_every`` (compact small files, vacuum replaced ones).
 
-Writers of one table on one machine are serialised by its lock
-(``<parent>/_locks/<table>.lock``); a Delta commit conflict (``CommitFailedError``) is retried
-with a small backoff (data files are written once; only the commit is redone), except on the
-rewrite path for a stream that cannot be replayed. deltalake, pyarrow and OS failures of a
-write become :class:`~pointline.errors.StorageError`; a table that exists but cannot be opened
-or read raises :class:`~pointline.errors.TableCorruptError`.
+**The commit guard.** Every commit is built on a snapshot at version ``v`` and carries the
+application transaction ``(GUARD_APP_ID, v + 1)`` (:func:`guard`), so delta-rs rejects it with
+``CommitFailedError`` when any other commit landed after ``v`` (every pointline commit carries
+the same app id): two commits built on one version can never both land, on a local disk or on
+an object store with conditional put, with no lock. A rejected writer refreshes its snapshot,
+waits a jittered backoff and rebuilds its commit (the removes, or for the manifest the whole
+read-modify-write) without rewriting its Parquet files. A commit that fails ambiguously (an
+error after the log entry may have been written) is resolved by reading back whether a commit
+carrying its token (``pointline.commit_id`` in the commit info) landed. The local lock
+(``<parent>/_locks/<table>.lock``) only saves conflicts between writers of one machine; it is
+never what makes a commit correct, and on an object store there is none.
+
+deltalake, pyarrow and OS failures of a write become :class:`~pointline.errors.StorageError`;
+a table that exists but cannot be opened or read raises :class:`~pointline.errors.TableCorruptError`.
 
 The stores are mappers over it: which rows, which key, which errors.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import random
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError
 from deltalake.schema import Field
-from deltalake.transaction import AddAction, RemoveAction
+from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Transaction
 
 from pointline.errors import StorageError, TableCorruptError, TableSchemaMismatchError
 from pointline.schemas.types import TableSpec
@@ -58,8 +70,46 @@ T = TypeVar("T")
 # checkpoint. Time travel reaches back to the latest checkpoint; data files of older versions
 # stay until a vacuum (7 days by default), so readers holding an older snapshot keep working.
 LOG_TRIM_EVERY = 16
-COMMIT_ATTEMPTS = 5
+COMMIT_ATTEMPTS = 12
 COMMIT_BACKOFF_S = 0.05
+COMMIT_BACKOFF_MAX_S = 2.0
+GUARD_APP_ID = "pointline"
+"""The application transaction id every pointline commit carries (see :func:`guard`)."""
+COMMIT_ID_KEY = "pointline.commit_id"
+"""commitInfo key of every pointline commit: a token read back to resolve an ambiguous commit."""
+
+
+class CommitConflictError(StorageError):
+    """Another writer committed after the snapshot a commit was built on (nothing landed)."""
+
+
+def guard(dt: DeltaTable | None, metadata: Mapping[str, str] | None = None) -> CommitProperties:
+    """The properties of a commit built on ``dt``: the app transaction ``(GUARD_APP_ID,
+    version + 1)`` (any other commit after ``dt``'s version makes delta-rs reject this one),
+    no automatic rebase by delta-rs, and ``metadata`` in the commit info."""
+    version = -1 if dt is None else dt.version()
+    return CommitProperties(
+        custom_metadata=dict(metadata or {}),
+        max_commit_retries=0,
+        app_transactions=[Transaction(GUARD_APP_ID, version + 1)],
+    )
+
+
+def backoff(attempt: int) -> None:
+    """Sleep before retry ``attempt`` (1, 2, ...): exponential, capped, jittered."""
+    delay = min(COMMIT_BACKOFF_MAX_S, COMMIT_BACKOFF_S * 2 ** (attempt - 1))
+    time.sleep(delay * random.uniform(0.5, 1.5))
+
+
+def landed(dt: DeltaTable, after: int, token: str) -> bool:
+    """Whether a commit carrying ``token`` landed after version ``after`` (``dt`` refreshed)."""
+    dt.update_incremental()
+    newer = dt.version() - after
+    if newer <= 0:
+        return False
+    return any(info.get(COMMIT_ID_KEY) == token for info in dt.history(newer))
+
+
 TRIMMED_LOG_CONFIG = {"delta.logRetentionDuration": "interval 0 seconds"}
 # Rows per Arrow batch handed to delta-rs' writer on the rewrite path.
 _WRITE_BATCH_ROWS = 100_000
@@ -195,7 +245,11 @@ class Table:
                 for name in addable
             ]
             with self.writing():
-                self.commit(lambda: dt.alter.add_columns(fields), f"add {addable} to {self.name}")
+                self.commit(
+                    lambda p: dt.alter.add_columns(fields, commit_properties=p),
+                    f"add {addable} to {self.name}",
+                    dt=dt,
+                )
                 dt.update_incremental()
         return dt
 
@@ -244,34 +298,47 @@ class Table:
 
     def commit(
         self,
-        action: Callable[[], T],
+        action: Callable[[CommitProperties], T],
         what: str,
         *,
         dt: DeltaTable | None = None,
         attempts: int = COMMIT_ATTEMPTS,
-    ) -> T:
-        """Run one Delta write, the one place deltalake write errors are translated.
+        metadata: Mapping[str, str] | None = None,
+    ) -> T | None:
+        """Run one guarded Delta commit, the one place deltalake write errors are translated.
 
-        A commit conflict (``CommitFailedError``) is retried after a small backoff, with
-        ``dt`` refreshed first; ``action`` must be safe to call again (``attempts=1``: a
-        stream that cannot be replayed).
+        ``action`` is given the commit's properties (:func:`guard` of ``dt`` as it is now,
+        with a fresh token): every attempt is built on the snapshot it was given. A conflict
+        (``CommitFailedError``) is retried after a jittered backoff with ``dt`` refreshed
+        first; ``action`` must be safe to call again (``attempts=1``: raise
+        :class:`CommitConflictError` instead). Any other library error after which the commit
+        may have landed is resolved by reading ``dt``'s log back: landed, it returns None.
 
         Raises:
-            StorageError: still conflicting after ``attempts`` tries, or deltalake, pyarrow
-                or the OS failed.
+            CommitConflictError: still conflicting after ``attempts`` tries.
+            StorageError: deltalake, pyarrow or the OS failed (nothing landed).
         """
+        token = uuid.uuid4().hex
         for attempt in range(1, attempts + 1):
+            before = None if dt is None else dt.version()
+            properties = guard(dt, {**(metadata or {}), COMMIT_ID_KEY: token})
             try:
-                return action()
+                return action(properties)
             except CommitFailedError as exc:
                 if attempt >= attempts:
-                    raise StorageError(
-                        f"{what} at {self.path}: commit failed after {attempt} attempt(s): "
-                        f"{_io.describe(exc)}"
+                    raise CommitConflictError(
+                        f"{what} at {self.path}: another writer committed first, "
+                        f"{attempt} attempt(s): {_io.describe(exc)}"
                     ) from exc
             except _io.LIBRARY_ERRORS as exc:
+                if dt is not None and before is not None:
+                    try:
+                        if landed(dt, before, token):
+                            return None
+                    except _io.LIBRARY_ERRORS:
+                        pass
                 raise StorageError(f"{what} at {self.path} failed: {_io.describe(exc)}") from exc
-            time.sleep(COMMIT_BACKOFF_S * 2 ** (attempt - 1))
+            backoff(attempt)
             if dt is not None:
                 try:
                     dt.update_incremental()
@@ -305,7 +372,7 @@ class Table:
             target = self.location.uri if dt is None else dt
             before = -1 if dt is None else dt.version()
             self.commit(
-                lambda: write_deltalake(
+                lambda p: write_deltalake(
                     target,
                     data,
                     mode="append",
@@ -313,6 +380,7 @@ class Table:
                     configuration=self.configuration if dt is None else None,
                     writer_properties=_io.WRITER_PROPERTIES,
                     storage_options=self.location.storage_options if dt is None else None,
+                    commit_properties=p,
                 ),
                 f"append to {self.name}",
                 dt=dt,
@@ -327,6 +395,8 @@ class Table:
         replay: Callable[[], Iterator[pl.DataFrame]] | None = None,
         removes: list[RemoveAction] | None = None,
         what: str | None = None,
+        based_on: tuple[int | None] | None = None,
+        attempts: int = COMMIT_ATTEMPTS,
     ) -> Commit | None:
         """Atomically replace every row of ``file_ids`` with the rows of ``frames``.
 
@@ -339,6 +409,10 @@ class Table:
             removes: the removal of the files holding the ids' rows when the caller knows it
                 (``[]``: no file holds them); default: found from the file statistics.
             what: the rows, for messages (default ``"file_id N"`` or ``"N files"``).
+            based_on: ``(version,)`` the caller's rows were computed from (``None``: no
+                table); the commit is refused with :class:`CommitConflictError` when the
+                table is at another version (the manifest's read-modify-write).
+            attempts: tries of the commit (1: a conflict raises at once).
 
         Returns:
             What was committed; ``None`` when nothing was (no rows, none stored).
@@ -358,6 +432,12 @@ class Table:
             if first is not None:
                 stream = itertools.chain([first], stream)
             dt = self.latest()
+            if based_on is not None and based_on[0] != (None if dt is None else dt.version()):
+                raise CommitConflictError(
+                    f"replace {what} in {self.name} at {self.path}: built on version "
+                    f"{based_on[0]}, the table is at "
+                    f"{None if dt is None else dt.version()}"
+                )
             if dt is None:
                 removes = []
             elif removes is None:
@@ -366,11 +446,12 @@ class Table:
                 return None  # nothing to write, nothing stored
             before = -1 if dt is None else dt.version()
             if removes is not None:
-                adds = self._add_and_remove(dt, ids, stream, removes, what)
-                version: int | None = before + 1
+                adds, retried = self._add_and_remove(dt, ids, stream, removes, what, attempts)
+                version: int | None = None if retried else before + 1
             else:  # some file mixes these ids with others: delta-rs rewrites such files
                 assert dt is not None
-                self._rewrite(dt, ids, stream if first is not None else None, replay, what)
+                stream_or_none = stream if first is not None else None
+                self._rewrite(dt, ids, stream_or_none, replay, what, attempts)
                 adds, version = [], (before + 1 if dt.version() == before + 1 else None)
             version, compacted = self._upkeep(version)
             return Commit(version, adds, removes is None or compacted)
@@ -382,9 +463,12 @@ class Table:
         frames: Iterator[pl.DataFrame],
         removes: list[RemoveAction],
         what: str,
-    ) -> list[AddAction]:
+        attempts: int,
+    ) -> tuple[list[AddAction], bool]:
         """Write ``frames`` as data files and commit them with ``removes`` in one commit
-        (creating the table when ``dt`` is None); a retry finds the removes again."""
+        (creating the table when ``dt`` is None); a retry finds the removes again on the
+        refreshed table (a table another writer created meanwhile is opened). Returns the
+        adds and whether the commit was retried."""
         label = f"replace {what} in {self.name} at {self.path}"
         written = data_files.DataFiles(self.location, self.spec)
         try:
@@ -397,21 +481,27 @@ class Table:
                     f"{label}: writing a data file failed: {_io.describe(exc)}"
                 ) from exc
             known = [removes]
+            base = [dt]
+            tries: list[int] = []
 
-            def attempt() -> None:
+            def attempt(properties: CommitProperties) -> None:
+                tries.append(1)
                 if known:
                     found: list[RemoveAction] | None = known.pop()
-                elif dt is None:
-                    raise StorageError(f"{label}: another writer created the table meanwhile")
                 else:
-                    found = data_files.files_to_remove(dt, ids)
+                    if base[0] is None:  # another writer created the table meanwhile
+                        base[0] = self.location.open()
+                    current = base[0]
+                    found = [] if current is None else data_files.files_to_remove(current, ids)
                 if found is None:
                     raise StorageError(
                         f"{label}: another writer rewrote the files of these ids meanwhile; "
                         "nothing was committed, retry"
                     )
+                if base[0] is not dt:  # built on the table just opened: guard that version
+                    properties = guard(base[0], properties.custom_metadata)
                 data_files.commit(
-                    dt,
+                    base[0],
                     self.location.uri,
                     _io.arrow_schema(self.spec),
                     self.spec.partition_by,
@@ -420,13 +510,14 @@ class Table:
                     removes=found,
                     configuration=self.configuration,
                     storage_options=self.location.storage_options,
+                    properties=properties,
                 )
 
-            self.commit(attempt, f"replace {what} in {self.name}", dt=dt)
+            self.commit(attempt, f"replace {what} in {self.name}", dt=dt, attempts=attempts)
         except BaseException:
             written.discard()
             raise
-        return adds
+        return adds, len(tries) > 1
 
     def _rewrite(
         self,
@@ -435,11 +526,17 @@ class Table:
         frames: Iterator[pl.DataFrame] | None,
         replay: Callable[[], Iterator[pl.DataFrame]] | None,
         what: str,
+        attempts: int = COMMIT_ATTEMPTS,
     ) -> None:
         """delta-rs' overwrite with the ids' predicate (a delete when ``frames`` is None)."""
         predicate = file_predicate(ids)
         if frames is None:
-            self.commit(lambda: dt.delete(predicate), f"delete {what} from {self.name}", dt=dt)
+            self.commit(
+                lambda p: dt.delete(predicate, commit_properties=p),
+                f"delete {what} from {self.name}",
+                dt=dt,
+                attempts=attempts,
+            )
             return
         failures: list[BaseException] = []
         pending = [frames]
@@ -453,7 +550,7 @@ class Table:
                 failures.append(exc)
                 raise
 
-        def write() -> None:
+        def write(properties: CommitProperties) -> None:
             rows = pending.pop() if pending else replay()  # type: ignore[misc]
             reader = pa.RecordBatchReader.from_batches(_io.arrow_schema(self.spec), batches(rows))
             write_deltalake(
@@ -463,6 +560,7 @@ class Table:
                 predicate=predicate,
                 partition_by=list(self.spec.partition_by) or None,
                 writer_properties=_io.WRITER_PROPERTIES,
+                commit_properties=properties,
             )
 
         try:
@@ -470,7 +568,7 @@ class Table:
                 write,
                 f"replace {what} in {self.name}",
                 dt=dt,
-                attempts=COMMIT_ATTEMPTS if replay is not None else 1,
+                attempts=attempts if replay is not None else 1,
             )
         except Exception:
             if failures:  # an error of the frames themselves: raise it as it is
@@ -491,7 +589,11 @@ class Table:
         compact = self.compact_every is not None and version % self.compact_every == 0
         if not compact and version % self.trim_every:
             return version, False
-        return self.maintain(compact=compact, expected=version), compact
+        try:
+            return self.maintain(compact=compact, expected=version), compact
+        except CommitConflictError:
+            # upkeep is an optimisation: another writer's commit came first, it is done later
+            return None, compact
 
     def maintain(self, *, compact: bool = False, expected: int | None = None) -> int | None:
         """Compact small files (when ``compact``), set the table properties, checkpoint,
@@ -508,26 +610,170 @@ class Table:
                 return None
             valid = expected is None or dt.version() == expected
 
-            def step(action: Callable[[], object], what: str, commits: int = 1) -> None:
+            def step(
+                action: Callable[[CommitProperties], object], what: str, commits: int = 1
+            ) -> None:
                 nonlocal valid
                 before = dt.version()
-                self.commit(action, f"{what} {self.name}", attempts=1)
+                self.commit(action, f"{what} {self.name}", dt=dt, attempts=1)
                 valid = valid and dt.version() - before <= commits
 
             if compact:
-                step(lambda: dt.optimize.compact(), "compact")
+                before = dt.version()
+                self.compact(dt=dt)
+                valid = valid and dt.version() - before <= 1
             config = dt.metadata().configuration
             if any(config.get(key) != value for key, value in self.configuration.items()):
-                step(lambda: dt.alter.set_table_properties(self.configuration), "configure")
-            step(dt.create_checkpoint, "checkpoint")
-            step(dt.cleanup_metadata, "trim the log of")
+                step(
+                    lambda p: dt.alter.set_table_properties(
+                        self.configuration, commit_properties=p
+                    ),
+                    "configure",
+                )
+            step(lambda _: dt.create_checkpoint(), "checkpoint")
+            step(lambda _: dt.cleanup_metadata(), "trim the log of")
             if compact and self.vacuum_retention_hours is not None:
                 hours = self.vacuum_retention_hours
                 step(
-                    lambda: dt.vacuum(
+                    lambda _: dt.vacuum(
                         retention_hours=hours, dry_run=False, enforce_retention_duration=False
                     ),
                     "vacuum",
                     commits=2,  # VACUUM START and VACUUM END
                 )
             return dt.version() if valid else None
+
+    def compact(
+        self,
+        *,
+        dt: DeltaTable | None = None,
+        partition_filters: list[tuple[str, str, str]] | None = None,
+        target_size: int | None = None,
+    ) -> dict[str, int]:
+        """Fold the small data files of each partition into one, committed by pointline:
+        the adds and removes carry ``dataChange=false`` and the commit is guarded like every
+        other (a stale compaction never lands: delta-rs' own ``optimize.compact`` accepted a
+        remove of a file another compaction had already removed).
+
+        A conflict is retried with the same new files while every file it removes is still
+        in the refreshed table; otherwise the compaction is abandoned (its files deleted).
+
+        Returns:
+            ``numFilesRemoved``, ``numFilesAdded``, ``partitionsOptimized``.
+        """
+        target = target_size or COMPACT_TARGET_BYTES
+        with self.writing():
+            dt = dt or self.latest()
+            if dt is None:
+                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
+            groups = _small_file_groups(dt, partition_filters, target)
+            if not groups:
+                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
+            written = data_files.DataFiles(self.location, self.spec, flush_bytes=target)
+            removes: list[RemoveAction] = []
+            try:
+                for values, paths, sizes in groups:
+                    written.write(self._rows_of(paths, values))
+                    now = data_files._now_ms()
+                    removes += [
+                        RemoveAction(p, False, now, size, dict(values))
+                        for p, size in zip(paths, sizes, strict=True)
+                    ]
+                adds = [dataclasses.replace(a, data_change=False) for a in written.finish()]
+                removed = {r.path for r in removes}
+
+                def attempt(properties: CommitProperties) -> None:
+                    present = {
+                        unquote(p) for p in pl.DataFrame(dt.get_add_actions(flatten=True))["path"]
+                    }
+                    if not removed <= present:
+                        raise _Abandoned
+                    dt.create_write_transaction(
+                        [*adds, *removes],
+                        mode="append",
+                        schema=_io.arrow_schema(self.spec),
+                        partition_by=list(self.spec.partition_by),
+                        commit_properties=properties,
+                    )
+
+                self.commit(attempt, f"compact {self.name}", dt=dt)
+            except _Abandoned:
+                written.discard()
+                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
+            except BaseException:
+                written.discard()
+                raise
+            return {
+                "numFilesRemoved": len(removes),
+                "numFilesAdded": len(adds),
+                "partitionsOptimized": len(groups),
+            }
+
+    def _rows_of(self, paths: list[str], values: Mapping[str, str]) -> pl.DataFrame:
+        """The rows of these data files (relative paths) with their partition columns."""
+        uris = [f"{self.location.uri}/{p}" for p in paths]
+        rows = pl.read_parquet(uris, storage_options=self.location.storage_options)
+        schema = self.spec.to_polars()
+        rows = rows.with_columns(
+            (
+                pl.lit(value).str.to_date("%Y-%m-%d")
+                if schema[name] == pl.Date
+                else pl.lit(value).cast(schema[name])
+            ).alias(name)
+            for name, value in values.items()
+        )
+        rows = _io.conform(rows, self.spec, self.path)
+        order = [c for c in ("file_id", "file_seq") if c in rows.columns]
+        return rows.sort(order, maintain_order=True) if order else rows
+
+
+class _Abandoned(Exception):
+    """A compaction whose files another writer removed meanwhile."""
+
+
+COMPACT_TARGET_BYTES = 128 * 1024 * 1024
+"""Data files smaller than this are compacted (and new ones hold about this much)."""
+
+
+def _small_file_groups(
+    dt: DeltaTable, partition_filters: list[tuple[str, str, str]] | None, target: int
+) -> list[tuple[dict[str, str], list[str], list[int]]]:
+    """``(partition values, paths, sizes)`` of each partition holding 2+ files below ``target``."""
+    actions = pl.DataFrame(dt.get_add_actions(flatten=True))
+    if actions.height < 2:
+        return []
+    actions = actions.filter(pl.col("size_bytes") < target)
+    partition_columns = [c for c in actions.columns if c.startswith("partition.")]
+    groups: dict[tuple[tuple[str, str], ...], tuple[list[str], list[int]]] = {}
+    for row in actions.iter_rows(named=True):
+        values = {
+            c.removeprefix("partition."): data_files.partition_text(row[c])
+            for c in partition_columns
+            if row[c] is not None
+        }
+        if not _matches(values, partition_filters):
+            continue
+        paths, sizes = groups.setdefault(tuple(values.items()), ([], []))
+        paths.append(unquote(row["path"]))
+        sizes.append(int(row["size_bytes"]))
+    return [(dict(k), p, s) for k, (p, s) in groups.items() if len(p) > 1]
+
+
+def _matches(values: Mapping[str, str], filters: list[tuple[str, str, str]] | None) -> bool:
+    for column, op, wanted in filters or []:
+        have = values.get(column)
+        if have is None:
+            return False
+        ok = {
+            "=": have == wanted,
+            "!=": have != wanted,
+            ">=": have >= wanted,
+            "<=": have <= wanted,
+            ">": have > wanted,
+            "<": have < wanted,
+        }.get(op)
+        if ok is None:
+            raise ValueError(f"unsupported partition filter operator {op!r}")
+        if not ok:
+            return False
+    return True
