@@ -59,6 +59,7 @@ from pointline.v2.ingestion.manifest import build_manifest_identity
 from pointline.v2.ingestion.routing import canonical_stream, route_table
 from pointline.v2.ingestion.sinks import ManifestPort, RowSink, combined_reason
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.storage import attempts
 from pointline.v2.storage.manifest_rows import SUPERSEDED
 
 Parsed = pl.DataFrame | Iterable[pl.DataFrame]
@@ -271,7 +272,10 @@ def run_batch(
     files: dict[tuple[str, str, str, str], _File] = {}
     for meta, table in zip(metas, tables, strict=True):
         files.setdefault(build_manifest_identity(meta), _File(meta=meta, table=table))
-    _run(list(files.values()), parser_for, stores, force=force, dry_run=dry_run, workers=workers)
+    with attempts.attempt():  # fences this batch's commits against newer attempts' rows
+        _run(
+            list(files.values()), parser_for, stores, force=force, dry_run=dry_run, workers=workers
+        )
     results = []
     for meta in metas:
         result = files[build_manifest_identity(meta)].result

@@ -30,8 +30,9 @@ carrying its token (``pointline.commit_id`` in the commit info) landed. The loca
 (``<parent>/_locks/<table>.lock``) only saves conflicts between writers of one machine; it is
 never what makes a commit correct, and on an object store there is none.
 
-deltalake, pyarrow and OS failures of a write become :class:`~pointline.errors.StorageError`;
-a table that exists but cannot be opened or read raises :class:`~pointline.errors.TableCorruptError`.
+deltalake, pyarrow and OS failures of a write become
+:class:`~pointline.errors.StorageError`; a table that exists but cannot be opened or read
+raises :class:`~pointline.errors.TableCorruptError`.
 
 The stores are mappers over it: which rows, which key, which errors.
 """
@@ -58,6 +59,7 @@ from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Tra
 
 from pointline.errors import StorageError, TableCorruptError, TableSchemaMismatchError
 from pointline.schemas.types import TableSpec
+from pointline.v2.storage import attempts
 from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.delta.location import TableLocation
 from pointline.v2.storage.store_path import Location, StorePath
@@ -81,6 +83,44 @@ COMMIT_ID_KEY = "pointline.commit_id"
 
 class CommitConflictError(StorageError):
     """Another writer committed after the snapshot a commit was built on (nothing landed)."""
+
+
+class SupersededError(StorageError):
+    """A newer ingestion attempt already wrote rows of these file ids (nothing landed)."""
+
+
+def fenced(
+    properties: CommitProperties, dt: DeltaTable | None, file_ids: Sequence[int], where: str
+) -> CommitProperties:
+    """``properties`` with the fence of the current attempt on ``file_ids``
+    (:mod:`~pointline.v2.storage.attempts`), checked against ``dt``, the snapshot the commit
+    is built on.
+
+    Raises:
+        SupersededError: ``dt`` holds a newer attempt's rows of one of the ids.
+    """
+    number = attempts.current_attempt()
+    if number is None:
+        return properties
+    if dt is not None:
+        newer = []
+        for file_id in file_ids:
+            have = dt.transaction_version(attempts.file_app_id(file_id))
+            if have is not None and have > number:
+                newer.append(int(file_id))
+        if newer:
+            raise SupersededError(
+                f"{where}: a newer attempt already wrote file_id {newer[:5]} "
+                f"({len(newer)} file(s)); this attempt's rows are not committed, the newer "
+                "attempt's rows and status stand"
+            )
+    transactions = list(properties.app_transactions or [])
+    transactions += [Transaction(attempts.file_app_id(i), number) for i in file_ids]
+    return CommitProperties(
+        custom_metadata=properties.custom_metadata,
+        max_commit_retries=properties.max_commit_retries,
+        app_transactions=transactions,
+    )
 
 
 def guard(dt: DeltaTable | None, metadata: Mapping[str, str] | None = None) -> CommitProperties:
@@ -500,6 +540,7 @@ class Table:
                     )
                 if base[0] is not dt:  # built on the table just opened: guard that version
                     properties = guard(base[0], properties.custom_metadata)
+                properties = fenced(properties, base[0], ids, label)
                 data_files.commit(
                     base[0],
                     self.location.uri,
@@ -532,7 +573,9 @@ class Table:
         predicate = file_predicate(ids)
         if frames is None:
             self.commit(
-                lambda p: dt.delete(predicate, commit_properties=p),
+                lambda p: dt.delete(
+                    predicate, commit_properties=fenced(p, dt, ids, f"delete {what}")
+                ),
                 f"delete {what} from {self.name}",
                 dt=dt,
                 attempts=attempts,
@@ -560,7 +603,7 @@ class Table:
                 predicate=predicate,
                 partition_by=list(self.spec.partition_by) or None,
                 writer_properties=_io.WRITER_PROPERTIES,
-                commit_properties=properties,
+                commit_properties=fenced(properties, dt, ids, f"replace {what}"),
             )
 
         try:
