@@ -18,11 +18,22 @@ import contextvars
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-_CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+FILE_APP_PREFIX = "pointline.file."
+
+
+@dataclass
+class Attempt:
+    """One attempt: its number, and whether a newer attempt refused one of its commits."""
+
+    number: int
+    superseded: bool = False
+
+
+_CURRENT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
     "pointline_attempt", default=None
 )
-FILE_APP_PREFIX = "pointline.file."
 
 
 def file_app_id(file_id: int) -> str:
@@ -32,13 +43,21 @@ def file_app_id(file_id: int) -> str:
 
 def current_attempt() -> int | None:
     """The number of the attempt writing in this context (``None``: no fence)."""
-    return _CURRENT.get()
+    current = _CURRENT.get()
+    return None if current is None else current.number
+
+
+def mark_superseded() -> None:
+    """Note that a newer attempt refused a commit of the current one."""
+    current = _CURRENT.get()
+    if current is not None:
+        current.superseded = True
 
 
 @contextmanager
-def attempt(number: int | None = None) -> Iterator[int]:
+def attempt(number: int | None = None) -> Iterator[Attempt]:
     """Write as one attempt (numbered by the clock unless ``number`` is given)."""
-    value = time.time_ns() // 1000 if number is None else int(number)
+    value = Attempt(time.time_ns() // 1000 if number is None else int(number))
     token = _CURRENT.set(value)
     try:
         yield value

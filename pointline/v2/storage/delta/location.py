@@ -94,6 +94,10 @@ class TableLocation:
             entries = where.list("_delta_log/")
             if any(e.endswith(_LOG_ENTRY) or e.endswith("_last_checkpoint") for e in entries):
                 return True
+            # A store has no directories: no log object at all is a table not created yet
+            # (its first writer's data files may be there before its first commit).
+            if not entries:
+                return False
             data = any(e.endswith(".parquet") for e in where.list())
         except Exception as exc:  # obstore raises its own error classes
             raise StorageError(f"table at {where}: listing failed: {_io.describe(exc)}") from exc
@@ -143,6 +147,26 @@ class TableLocation:
             return False  # no checkpoint at all: no newer commit either (checked above)
         except (OSError, ValueError, KeyError, TypeError, *_io.LIBRARY_ERRORS):
             return True
+
+    def refresh(self, dt: DeltaTable) -> None:
+        """Bring ``dt`` to the newest version, in place.
+
+        ``update_incremental`` replays the log after ``dt``'s version; when another writer
+        trimmed those entries behind a newer checkpoint, the snapshot is reloaded at the newest
+        version instead (the same ``DeltaTable`` object: callers holding it keep working).
+
+        Raises:
+            TableCorruptError: the table cannot be opened at all.
+        """
+        try:
+            dt.update_incremental()
+            return
+        except _io.LIBRARY_ERRORS:
+            pass
+        fresh = self.open()
+        if fresh is None:
+            raise TableCorruptError(f"table at {self.path} cannot be refreshed: it is gone")
+        dt._table = fresh._table  # deltalake's DeltaTable wraps one RawDeltaTable
 
     def verify_files(self, dt: DeltaTable) -> None:
         """Raise ``TableCorruptError`` when a data file ``dt`` references is missing (on an

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 import random
 import time
 import uuid
@@ -109,6 +110,7 @@ def fenced(
             if have is not None and have > number:
                 newer.append(int(file_id))
         if newer:
+            attempts.mark_superseded()
             raise SupersededError(
                 f"{where}: a newer attempt already wrote file_id {newer[:5]} "
                 f"({len(newer)} file(s)); this attempt's rows are not committed, the newer "
@@ -143,14 +145,33 @@ def backoff(attempt: int) -> None:
 
 def landed(dt: DeltaTable, after: int, token: str) -> bool:
     """Whether a commit carrying ``token`` landed after version ``after`` (``dt`` refreshed)."""
-    dt.update_incremental()
+    dt.update_incremental()  # raises when the log after ``after`` was trimmed: unresolved
     newer = dt.version() - after
     if newer <= 0:
         return False
     return any(info.get(COMMIT_ID_KEY) == token for info in dt.history(newer))
 
 
-TRIMMED_LOG_CONFIG = {"delta.logRetentionDuration": "interval 0 seconds"}
+RETENTION_KEY = "delta.logRetentionDuration"
+TRIMMED_LOG_CONFIG = {RETENTION_KEY: "interval 0 seconds"}
+LOG_RETENTION_ENV = "POINTLINE_LOG_RETENTION"
+REMOTE_LOG_RETENTION = "interval 1 hours"
+
+
+def log_retention(*, remote: bool) -> str:
+    """How long log entries behind a checkpoint are kept (``delta.logRetentionDuration``).
+
+    ``$POINTLINE_LOG_RETENTION`` (e.g. ``"interval 2 hours"``) when set; else an hour on an
+    object store, so a reader or a stale writer finds the commits it needs (listing the log
+    from a version costs the same however long it is), and nothing on a local disk, where
+    delta-rs lists the whole log directory on every commit. Either way a reader or writer whose
+    version was trimmed reloads at the newest version instead of failing
+    (:meth:`TableLocation.refresh`)."""
+    return os.environ.get(LOG_RETENTION_ENV) or (
+        REMOTE_LOG_RETENTION if remote else TRIMMED_LOG_CONFIG[RETENTION_KEY]
+    )
+
+
 # Rows per Arrow batch handed to delta-rs' writer on the rewrite path.
 _WRITE_BATCH_ROWS = 100_000
 
@@ -206,6 +227,8 @@ class Table:
         self.location = TableLocation(path)
         self.spec = spec
         self.configuration = dict(configuration)
+        if RETENTION_KEY in self.configuration:
+            self.configuration[RETENTION_KEY] = log_retention(remote=self.location.remote)
         self.trim_every = trim_every
         self.compact_every = compact_every
         self.vacuum_retention_hours = vacuum_retention_hours
@@ -242,7 +265,7 @@ class Table:
         if dt is not None:
             try:
                 if self.location.has_moved(dt):
-                    dt.update_incremental()
+                    self.location.refresh(dt)
                 return dt
             except _io.LIBRARY_ERRORS:
                 self._dt = None  # reopen below: that raises TableCorruptError if damaged
@@ -364,29 +387,33 @@ class Table:
             properties = guard(dt, {**(metadata or {}), COMMIT_ID_KEY: token})
             try:
                 return action(properties)
-            except CommitFailedError as exc:
+            except _io.LIBRARY_ERRORS as exc:
+                # creating a table another writer created first is a conflict too
+                created = dt is None and "already exists" in str(exc)
+                if not (isinstance(exc, CommitFailedError) or created):
+                    self._unless_landed(exc, what, dt, before, token)
+                    return None
                 if attempt >= attempts:
                     raise CommitConflictError(
                         f"{what} at {self.path}: another writer committed first, "
                         f"{attempt} attempt(s): {_io.describe(exc)}"
                     ) from exc
-            except _io.LIBRARY_ERRORS as exc:
-                if dt is not None and before is not None:
-                    try:
-                        if landed(dt, before, token):
-                            return None
-                    except _io.LIBRARY_ERRORS:
-                        pass
-                raise StorageError(f"{what} at {self.path} failed: {_io.describe(exc)}") from exc
             backoff(attempt)
             if dt is not None:
-                try:
-                    dt.update_incremental()
-                except _io.LIBRARY_ERRORS as exc:
-                    raise TableCorruptError(
-                        f"table at {self.path} cannot be refreshed: {_io.describe(exc)}"
-                    ) from exc
+                self.location.refresh(dt)
         raise StorageError(f"{what} at {self.path}: no attempt made")  # attempts < 1
+
+    def _unless_landed(
+        self, exc: BaseException, what: str, dt: DeltaTable | None, before: int | None, token: str
+    ) -> None:
+        """Return when the commit carrying ``token`` landed despite ``exc``; else raise."""
+        if dt is not None and before is not None:
+            try:
+                if landed(dt, before, token):
+                    return
+            except _io.LIBRARY_ERRORS:
+                pass
+        raise StorageError(f"{what} at {self.path} failed: {_io.describe(exc)}") from exc
 
     def append(self, rows: pl.DataFrame, key: list[str], *, nulls_equal: bool = False) -> None:
         """Add the rows (validated, on the spec) whose ``key`` is not stored yet.
