@@ -179,3 +179,41 @@ def test_an_ambiguous_commit_is_resolved_by_reading_back(lake_root: LakeRoot) ->
 
     with pytest.raises(StorageError, match="connection refused"):
         table.commit(fails_before, "append nothing", dt=dt)
+
+
+def test_a_handle_whose_log_was_trimmed_reloads_instead_of_failing(tmp_path, monkeypatch) -> None:
+    """Another writer checkpoints and trims the log past this handle's version (retention 0,
+    as on a local disk): refreshing it reloads at the newest version, and a commit built on it
+    after the refresh lands."""
+    root = LakeRoot(tmp_path / "lake", None)
+    reader = table_at(root)
+    reader.replace([1], [log_rows(1)])
+    held = reader.latest()
+    version = held.version()
+    writer = table_at(root)
+    for i in range(2, 40):  # past two checkpoints; the log before them is deleted
+        writer.replace([i], [log_rows(i)])
+    log = tmp_path / "lake" / "silver" / "validation_log" / "_delta_log"
+    assert not (log / f"{version + 1:020d}.json").exists()  # the commits after it are gone
+    with pytest.raises(_io.LIBRARY_ERRORS):  # that version cannot be replayed any more
+        DeltaTable(str(log.parent), version=version + 1)
+    reader.location.refresh(held)
+    assert held.version() == writer.snapshot().version()
+    assert reader.latest() is held
+    assert reader.read(dt=held)["file_id"].n_unique() == 39
+
+
+def test_log_retention_is_an_hour_on_a_store_and_configurable(
+    s3_root: LakeRoot, tmp_path, monkeypatch
+) -> None:
+    from pointline.v2.storage.delta.table import LOG_RETENTION_ENV, RETENTION_KEY
+
+    remote = table_at(s3_root)
+    assert remote.configuration[RETENTION_KEY] == "interval 1 hours"
+    local = table_at(LakeRoot(tmp_path, None))
+    assert local.configuration[RETENTION_KEY] == "interval 0 seconds"
+    monkeypatch.setenv(LOG_RETENTION_ENV, "interval 3 hours")
+    assert table_at(LakeRoot(tmp_path, None)).configuration[RETENTION_KEY] == "interval 3 hours"
+    remote.replace([1], [log_rows(1)])
+    config = remote.snapshot().metadata().configuration
+    assert config[RETENTION_KEY] == "interval 1 hours"
