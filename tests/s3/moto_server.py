@@ -14,12 +14,14 @@ excluded) as text; ``DELETE /_pointline/requests`` resets it.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,6 +67,12 @@ class S3Server:
         """S3 requests served so far."""
         with urllib.request.urlopen(f"{self.endpoint}{COUNTER_PATH}", timeout=60) as response:
             return int(response.read())
+
+    def request_kinds(self) -> dict[str, int]:
+        """Requests served so far by ``METHOD kind`` (since the last reset)."""
+        url = f"{self.endpoint}{COUNTER_PATH}?detail=1"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return dict(json.loads(response.read()))
 
     def reset_requests(self) -> None:
         request = urllib.request.Request(f"{self.endpoint}{COUNTER_PATH}", method="DELETE")
@@ -119,17 +127,39 @@ def start_s3_server() -> Iterator[S3Server]:
 def counting(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
     """``app`` with the request counter at :data:`COUNTER_PATH`."""
     served = [0]
+    kinds: Counter[str] = Counter()
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == COUNTER_PATH:
             if environ.get("REQUEST_METHOD") == "DELETE":
                 served[0] = 0
+                kinds.clear()
             start_response("200 OK", [("Content-Type", "text/plain")])
+            if "detail" in environ.get("QUERY_STRING", ""):
+                return [json.dumps(dict(kinds.most_common())).encode()]
             return [str(served[0]).encode()]
         served[0] += 1
+        kinds[_kind(environ)] += 1
         return app(environ, start_response)
 
     return wrapped
+
+
+def _kind(environ: dict[str, Any]) -> str:
+    """``METHOD what`` of a request, e.g. ``GET log-json``, ``PUT parquet``, ``GET list``."""
+    method = environ.get("REQUEST_METHOD", "?")
+    path = environ.get("PATH_INFO", "")
+    if "list-type" in environ.get("QUERY_STRING", ""):
+        return f"{method} list"
+    if path.endswith(".json"):
+        what = "log-json"
+    elif "checkpoint" in path:
+        what = "checkpoint"
+    elif path.endswith(".parquet"):
+        what = "parquet"
+    else:
+        what = "other"
+    return f"{method} {what}"
 
 
 def main(port: int) -> None:

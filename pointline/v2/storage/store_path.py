@@ -137,6 +137,16 @@ class StorePath:
             found.extend(str(meta["path"])[start:] for meta in chunk)
         return found
 
+    def exists(self, relative: str) -> bool:
+        """Whether the object at ``relative`` exists (one HEAD request)."""
+        import obstore
+
+        try:
+            obstore.head(self.store(), self._key(relative))
+        except FileNotFoundError:
+            return False
+        return True
+
     def put(self, relative: str, data: bytes) -> None:
         import obstore
 
