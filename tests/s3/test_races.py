@@ -114,3 +114,19 @@ def test_without_an_attempt_nothing_is_fenced(lake_root: LakeRoot) -> None:
         w.events.replace_files("trades", [9], trades_frame(9, [1]))
     w.events.replace_files("trades", [9], trades_frame(9, [1, 2]))
     assert stored(w, 9).height == 2
+
+
+def test_a_fence_holds_after_the_log_before_it_was_trimmed(tmp_path) -> None:
+    """The newer attempt's commit is behind a checkpoint (log trimmed, retention 0 locally):
+    the fence is then read from the table's application transactions, kept in checkpoints."""
+    root = LakeRoot(tmp_path / "lake", None)
+    a, b = Writer(root), Writer(root)
+    with attempts.attempt(NEWER):
+        b.events.replace_files("trades", [1], trades_frame(1, [1, 2]))
+        for other in range(2, 40):  # past two checkpoints: the log before them is deleted
+            b.events.replace_files("trades", [other], trades_frame(other, [1]))
+    log = tmp_path / "lake" / "silver" / "trades" / "_delta_log"
+    assert not (log / f"{1:020d}.json").exists()
+    with attempts.attempt(OLDER), pytest.raises(SupersededError):
+        a.events.replace_files("trades", [1], [])
+    assert stored(Writer(root), 1)["file_seq"].to_list() == [1, 2]

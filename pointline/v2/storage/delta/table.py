@@ -104,11 +104,7 @@ def fenced(
     if number is None:
         return properties
     if dt is not None:
-        newer = []
-        for file_id in file_ids:
-            have = dt.transaction_version(attempts.file_app_id(file_id))
-            if have is not None and have > number:
-                newer.append(int(file_id))
+        newer = _superseding(dt, file_ids, number)
         if newer:
             attempts.mark_superseded()
             raise SupersededError(
@@ -118,8 +114,9 @@ def fenced(
             )
     transactions = list(properties.app_transactions or [])
     transactions += [Transaction(attempts.file_app_id(i), number) for i in file_ids]
+    metadata = {**(properties.custom_metadata or {}), FENCE_KEY: f"{number}:{_ids_text(file_ids)}"}
     return CommitProperties(
-        custom_metadata=properties.custom_metadata,
+        custom_metadata=metadata,
         max_commit_retries=properties.max_commit_retries,
         app_transactions=transactions,
     )
@@ -135,6 +132,70 @@ def guard(dt: DeltaTable | None, metadata: Mapping[str, str] | None = None) -> C
         max_commit_retries=0,
         app_transactions=[Transaction(GUARD_APP_ID, version + 1)],
     )
+
+
+FENCE_KEY = "pointline.fence"
+"""commitInfo key of a fenced commit: ``"<attempt>:<file ids>"`` (ids as ``"1-4,9"``)."""
+FENCE_SKEW_MS = 300_000
+"""Commits this long before an attempt began are still read for newer fences (clock skew)."""
+_HISTORY_STEP = 32
+
+
+def _ids_text(file_ids: Sequence[int]) -> str:
+    ids = sorted({int(i) for i in file_ids})
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _ids_of(text: str) -> list[tuple[int, int]]:
+    runs = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        runs.append((int(low), int(high or low)))
+    return runs
+
+
+def _superseding(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[int]:
+    """The ids of ``file_ids`` a newer attempt than ``number`` wrote in ``dt``.
+
+    Read from the commit infos since the attempt began (one read of each such commit, however
+    many ids); when the log no longer reaches back that far, from the per-id application
+    transactions (a log replay per id, kept in every checkpoint).
+    """
+    since_ms = number // 1000 - FENCE_SKEW_MS
+    wanted = {int(i) for i in file_ids}
+    limit = _HISTORY_STEP
+    while True:
+        infos = dt.history(limit)
+        oldest = infos[-1] if infos else None
+        complete = (
+            oldest is None
+            or oldest.get("version") == 0
+            or (int(oldest.get("timestamp", 0)) < since_ms)
+        )
+        if complete or len(infos) < limit:
+            break
+        limit *= 2
+    if not complete:  # trimmed before the attempt began: ask the transactions
+        return sorted(
+            i for i in wanted if (dt.transaction_version(attempts.file_app_id(i)) or -1) > number
+        )
+    newer: set[int] = set()
+    for info in infos:
+        fence = info.get(FENCE_KEY)
+        if not isinstance(fence, str) or ":" not in fence:
+            continue
+        other, _, text = fence.partition(":")
+        if int(other) <= number:
+            continue
+        for low, high in _ids_of(text):
+            newer.update(i for i in wanted if low <= i <= high)
+    return sorted(newer)
 
 
 def backoff(attempt: int) -> None:
