@@ -136,9 +136,12 @@ def guard(dt: DeltaTable | None, metadata: Mapping[str, str] | None = None) -> C
 
 FENCE_KEY = "pointline.fence"
 """commitInfo key of a fenced commit: ``"<attempt>:<file ids>"`` (ids as ``"1-4,9"``)."""
-FENCE_SKEW_MS = 300_000
-"""Commits this long before an attempt began are still read for newer fences (clock skew)."""
-_HISTORY_STEP = 32
+FENCE_MARGIN_MS = 1_000
+"""Commits up to this long before an attempt began are still read for newer fences. A newer
+attempt's commits are stamped by the clock that numbered it, after its start, so they are
+never older than the attempt it supersedes whatever the skew between machines; the margin
+covers rounding only."""
+_HISTORY_STEP = 4
 
 
 def _ids_text(file_ids: Sequence[int]) -> str:
@@ -167,7 +170,7 @@ def _superseding(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[i
     many ids); when the log no longer reaches back that far, from the per-id application
     transactions (a log replay per id, kept in every checkpoint).
     """
-    since_ms = number // 1000 - FENCE_SKEW_MS
+    since_ms = number // 1000 - FENCE_MARGIN_MS
     wanted = {int(i) for i in file_ids}
     limit = _HISTORY_STEP
     while True:
