@@ -59,6 +59,7 @@ ROW_REASONS = {
     "unrepresentable_decimal",
     "invalid_integer",
     "invalid_timestamp",
+    "implausible_timestamp",
     "invalid_code",
     "invalid_boolean",
     "invalid_float",
