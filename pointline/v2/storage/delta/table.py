@@ -141,7 +141,6 @@ FENCE_MARGIN_MS = 1_000
 attempt's commits are stamped by the clock that numbered it, after its start, so they are
 never older than the attempt it supersedes whatever the skew between machines; the margin
 covers rounding only."""
-_HISTORY_STEP = 4
 
 
 def _ids_text(file_ids: Sequence[int]) -> str:
@@ -163,35 +162,54 @@ def _ids_of(text: str) -> list[tuple[int, int]]:
     return runs
 
 
+_COMMIT_INFOS: dict[str, dict[int, tuple[int, str | None]]] = {}
+"""table URI -> version -> (commit timestamp ms, fence): commit infos read so far (a version's
+commit never changes), so each fence check reads only the commits it has not seen."""
+_COMMIT_INFOS_KEPT = 4096
+
+
+def _window(dt: DeltaTable, since_ms: int) -> list[tuple[int, str | None]] | None:
+    """``(timestamp, fence)`` of every commit of ``dt`` stamped at or after ``since_ms``;
+    ``None`` when the log no longer reaches back that far."""
+    cache = _COMMIT_INFOS.setdefault(dt.table_uri, {})
+    top = dt.version()
+    version = top
+    fetch = 1
+    while True:
+        while version >= 0 and version in cache and cache[version][0] >= since_ms:
+            version -= 1
+        if version < 0 or version in cache:  # the whole log, or a commit before the window
+            return [cache[v] for v in range(version + 1, top + 1)]
+        fetch = max(fetch * 2, top - version + 1)
+        for info in dt.history(fetch):
+            fence = info.get(FENCE_KEY)
+            cache[int(info["version"])] = (
+                int(info.get("timestamp", 0)),
+                fence if isinstance(fence, str) else None,
+            )
+        if version not in cache:
+            return None  # trimmed below the window
+        if len(cache) > _COMMIT_INFOS_KEPT:
+            for old in sorted(cache)[: len(cache) - _COMMIT_INFOS_KEPT]:
+                del cache[old]
+
+
 def _superseding(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[int]:
     """The ids of ``file_ids`` a newer attempt than ``number`` wrote in ``dt``.
 
-    Read from the commit infos since the attempt began (one read of each such commit, however
-    many ids); when the log no longer reaches back that far, from the per-id application
-    transactions (a log replay per id, kept in every checkpoint).
+    Read from the commit infos since the attempt began (each commit read once per process,
+    however many ids and checks); when the log no longer reaches back that far, from the
+    per-id application transactions (a log replay per id, kept in every checkpoint).
     """
-    since_ms = number // 1000 - FENCE_MARGIN_MS
     wanted = {int(i) for i in file_ids}
-    limit = _HISTORY_STEP
-    while True:
-        infos = dt.history(limit)
-        oldest = infos[-1] if infos else None
-        complete = (
-            oldest is None
-            or oldest.get("version") == 0
-            or (int(oldest.get("timestamp", 0)) < since_ms)
-        )
-        if complete or len(infos) < limit:
-            break
-        limit *= 2
-    if not complete:  # trimmed before the attempt began: ask the transactions
+    window = _window(dt, number // 1000 - FENCE_MARGIN_MS)
+    if window is None:  # trimmed before the attempt began: ask the transactions
         return sorted(
             i for i in wanted if (dt.transaction_version(attempts.file_app_id(i)) or -1) > number
         )
     newer: set[int] = set()
-    for info in infos:
-        fence = info.get(FENCE_KEY)
-        if not isinstance(fence, str) or ":" not in fence:
+    for _, fence in window:
+        if fence is None or ":" not in fence:
             continue
         other, _, text = fence.partition(":")
         if int(other) <= number:
