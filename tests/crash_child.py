@@ -14,6 +14,8 @@ commit has not been made.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +30,9 @@ from pointline.v2.storage.delta import (
 from pointline.v2.vendors.registry import register_vendor
 
 from .lake_vendor import MiniVendor
+
+STORAGE_OPTIONS_ENV = "POINTLINE_TEST_STORAGE_OPTIONS"
+"""JSON of the ``storage_options`` of a lake root that is an object-store URL."""
 
 # One pipeline: a single file and a batch reach the stores through the same batch verbs.
 PAUSES = {
@@ -75,7 +80,13 @@ def main() -> None:
     chunked = pause_at.startswith("chunked_")
     if chunked:  # the chunked path: every file streamed in 2-row chunks into one commit
         pause_at = pause_at.removeprefix("chunked_")
-    lake = Lake(root, stream_threshold_bytes=0, chunk_rows=2) if chunked else Lake(root)
+    # a lake on an object store gets its options from the environment (tests/s3)
+    options = json.loads(os.environ.get(STORAGE_OPTIONS_ENV, "null"))
+    lake = (
+        Lake(root, storage_options=options, stream_threshold_bytes=0, chunk_rows=2)
+        if chunked
+        else Lake(root, storage_options=options)
+    )
     if pause_at.startswith("batch_") or Path(bronze).is_dir():
         lake.ingest(bronze)
     else:

@@ -1,8 +1,11 @@
-"""Lake end to end through the vendor seam, on real Delta tables in tmp_path."""
+"""Lake end to end through the vendor seam, on real Delta tables: each test using the ``lake``
+fixture runs twice, on a local root in tmp_path and on an S3 root (the moto server of
+``tests/conftest.py``), with the Bronze files on local disk (``home``)."""
 
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -37,10 +40,24 @@ def mini_vendor():
 
 
 @pytest.fixture
-def lake(tmp_path):
-    lake = Lake(tmp_path / "lake")
+def lake(lake_root):
+    lake = Lake(lake_root.root, storage_options=lake_root.storage_options)
     assert lake.upsert_symbols(snapshot("BTCUSDT", "ETHUSDT"), T0 - DAY) == 0
     return lake
+
+
+@pytest.fixture
+def home(lake, tmp_path):
+    """Where the test writes its Bronze files: the lake's root locally, else a local folder."""
+    return lake.root if isinstance(lake.root, Path) else tmp_path / "home"
+
+
+def data_files(lake, table):
+    """The data files below a table's folder (listed on the store for a remote lake)."""
+    where = lake.layout.table_path(table)
+    if isinstance(where, Path):
+        return sorted(p.relative_to(where).as_posix() for p in where.rglob("*.parquet"))
+    return sorted(p for p in where.list() if p.endswith(".parquet"))
 
 
 def good_rows(n=3, t=T0):
@@ -55,16 +72,17 @@ def test_nothing_is_created_until_written(tmp_path):
     assert lake.quarantine().height == 0
 
 
-def test_ingest_file_infers_everything_from_the_layout(lake):
-    path = write_mini_trades(lake.root, rows=good_rows())
+def test_ingest_file_infers_everything_from_the_layout(lake, home):
+    path = write_mini_trades(home, rows=good_rows())
     result = lake.ingest_file(path)
     assert (result.status, result.rows_written, result.file_id) == ("success", 3, 1)
     manifest = lake.manifest().row(0, named=True)
     assert manifest["vendor"] == "mini" and manifest["data_type"] == "trades"
-    assert (
-        manifest["bronze_path"]
-        == "mini/exchange=binance/type=trades/date=2024-01-02/symbol=BTCUSDT/part.csv"
-    )
+    relative = "mini/exchange=binance/type=trades/date=2024-01-02/symbol=BTCUSDT/part.csv"
+    if isinstance(lake.root, Path):
+        assert manifest["bronze_path"] == relative
+    else:  # the Bronze file is not in the lake: its absolute local path names it
+        assert manifest["bronze_path"] == (home / "bronze" / relative).resolve().as_posix()
     rows = lake.scan("trades").collect()
     assert rows["price"].to_list() == [42_000_000_000_000, 42_000_000_000_001, 42_000_000_000_002]
     assert rows["trading_date"].unique().to_list() == [datetime.date(2024, 1, 2)]
@@ -78,12 +96,12 @@ def test_unrecognised_path_says_what_to_pass(lake, tmp_path):
         lake.ingest_file(stray)
 
 
-def test_ingest_walks_directories_and_quarantines(lake):
-    write_mini_trades(lake.root, rows=good_rows(2), name="a")
-    write_mini_trades(lake.root, symbol="XRPUSDT", rows=good_rows(2), name="b")
-    write_mini_trades(lake.root, symbol="ETHUSDT", rows=[(T0, "buy", 0, 1)], name="c")
-    (lake.root / "bronze" / "mini" / "README.txt").write_text("not bronze")
-    results = lake.ingest(lake.root / "bronze")
+def test_ingest_walks_directories_and_quarantines(lake, home):
+    write_mini_trades(home, rows=good_rows(2), name="a")
+    write_mini_trades(home, symbol="XRPUSDT", rows=good_rows(2), name="b")
+    write_mini_trades(home, symbol="ETHUSDT", rows=[(T0, "buy", 0, 1)], name="c")
+    (home / "bronze" / "mini" / "README.txt").write_text("not bronze")
+    results = lake.ingest(home / "bronze")
     statuses = sorted((r.status, r.failure_reason) for r in results)
     assert statuses == [
         ("quarantined", "invalid_trade_values"),
@@ -98,7 +116,7 @@ def test_ingest_walks_directories_and_quarantines(lake):
     ]
     # success is skipped; quarantined files are tried again (dim_symbol may have changed since)
     # and still leave exactly one copy of their log rows
-    again = lake.ingest(lake.root / "bronze")
+    again = lake.ingest(home / "bronze")
     assert sorted((r.status, r.skipped) for r in again) == [
         ("quarantined", False),
         ("quarantined", False),
@@ -107,11 +125,11 @@ def test_ingest_walks_directories_and_quarantines(lake):
     assert lake.quarantine().height == 3
 
 
-def test_scan_filters_prunes_and_orders(lake):
-    write_mini_trades(lake.root, rows=[(T0 + 5, "buy", 2, 1), (T0 + 1, "sell", 1, 1)], name="a")
-    write_mini_trades(lake.root, day="2024-01-03", rows=[(T0 + DAY, "buy", 3, 1)], name="b")
-    write_mini_trades(lake.root, symbol="ETHUSDT", rows=[(T0 + 2, "buy", 4, 1)], name="c")
-    lake.ingest(lake.root / "bronze")
+def test_scan_filters_prunes_and_orders(lake, home):
+    write_mini_trades(home, rows=[(T0 + 5, "buy", 2, 1), (T0 + 1, "sell", 1, 1)], name="a")
+    write_mini_trades(home, day="2024-01-03", rows=[(T0 + DAY, "buy", 3, 1)], name="b")
+    write_mini_trades(home, symbol="ETHUSDT", rows=[(T0 + 2, "buy", 4, 1)], name="c")
+    lake.ingest(home / "bronze")
     btc = lake.scan("trades", symbols=["BTCUSDT"]).collect()
     assert btc["ts_event_us"].to_list() == [T0 + 1, T0 + 5, T0 + DAY]
     jan2 = lake.scan("trades", start=datetime.date(2024, 1, 2), end=datetime.date(2024, 1, 2))
@@ -123,7 +141,7 @@ def test_scan_filters_prunes_and_orders(lake):
         lake.scan("trade")
 
 
-def test_upsert_symbols_versions_and_pit(lake):
+def test_upsert_symbols_versions_and_pit(lake, home):
     # BTCUSDT's tick size changes at T0 + 10: rows before and after get different ids
     assert (
         lake.upsert_symbols(
@@ -131,7 +149,7 @@ def test_upsert_symbols_versions_and_pit(lake):
         )
         == 1
     )
-    path = write_mini_trades(lake.root, rows=[(T0 + 9, "buy", 1, 1), (T0 + 10, "buy", 1, 1)])
+    path = write_mini_trades(home, rows=[(T0 + 9, "buy", 1, 1), (T0 + 10, "buy", 1, 1)])
     lake.ingest_file(path)
     ids = lake.scan("trades").collect().sort("ts_event_us")["symbol_id"].to_list()
     assert len(set(ids)) == 2
@@ -140,8 +158,8 @@ def test_upsert_symbols_versions_and_pit(lake):
     assert dim["tick_size"].to_list() == [100_000_000, 500_000_000]
 
 
-def test_force_after_dim_change_replaces_rows(lake):
-    path = write_mini_trades(lake.root, symbol="SOLUSDT", rows=good_rows(2))
+def test_force_after_dim_change_replaces_rows(lake, home):
+    path = write_mini_trades(home, symbol="SOLUSDT", rows=good_rows(2))
     assert lake.ingest_file(path).status == "quarantined"
     lake.upsert_symbols(snapshot("BTCUSDT", "ETHUSDT", "SOLUSDT"), T0 - 1)
     assert lake.ingest_file(path).status == "success"  # not success before: no force needed
@@ -153,12 +171,12 @@ def test_force_after_dim_change_replaces_rows(lake):
     assert lake.manifest().height == 1
 
 
-def test_dry_run_creates_nothing(lake):
-    path = write_mini_trades(lake.root, rows=good_rows())
+def test_dry_run_creates_nothing(lake, home):
+    path = write_mini_trades(home, rows=good_rows())
     result = lake.ingest_file(path, dry_run=True)
     assert (result.status, result.rows_written, result.file_id) == ("success", 3, None)
     assert lake.manifest().height == 0
-    assert not (lake.root / "silver" / "trades").exists()
+    assert data_files(lake, "trades") == [] and not lake.event_store.table_names()
 
 
 def test_chunked_path_for_big_files(tmp_path):
@@ -170,13 +188,12 @@ def test_chunked_path_for_big_files(tmp_path):
     assert lake.scan("trades").collect()["file_seq"].to_list() == [1, 2, 3, 4, 5]
 
 
-def test_compact_folds_small_files_and_keeps_rows(lake):
+def test_compact_folds_small_files_and_keeps_rows(lake, home):
     for i in range(4):
-        path = write_mini_trades(lake.root, rows=[(T0 + i, "buy", 1 + i, 1)], name=f"p{i}")
+        path = write_mini_trades(home, rows=[(T0 + i, "buy", 1 + i, 1)], name=f"p{i}")
         lake.ingest_file(path)  # one file at a time: one data file per ingest
-    table = lake.root / "silver" / "trades"
     before = lake.scan("trades").collect()
-    assert len(list(table.rglob("*.parquet"))) == 4
+    assert len(data_files(lake, "trades")) == 4
     reports = {r.table: r for r in lake.compact()}
     assert reports["trades"].files_removed == 4 and reports["trades"].files_added == 1
     assert lake.scan("trades").collect().equals(before)

@@ -29,9 +29,12 @@ EXPECTED_LAYOUT = (
 """The paths a vendor recognises, as error messages describe them."""
 
 
-def bronze_relative_path(path: Path, bronze_root: Path) -> str:
-    """The path relative to the Bronze root (posix) when it lies inside it, else absolute."""
+def bronze_relative_path(path: Path, bronze_root: Path | None) -> str:
+    """The path relative to the Bronze root (posix) when it lies inside it, else absolute
+    (always absolute when the lake's Bronze root is not a local directory: ``None``)."""
     resolved = path.resolve()
+    if bronze_root is None:
+        return resolved.as_posix()
     try:
         return resolved.relative_to(bronze_root.resolve()).as_posix()
     except ValueError:
@@ -41,7 +44,7 @@ def bronze_relative_path(path: Path, bronze_root: Path) -> str:
 def describe_file(
     path: str | Path,
     *,
-    bronze_root: Path,
+    bronze_root: Path | None,
     vendor: str | None = None,
     data_type: str | None = None,
 ) -> BronzeFileMetadata:

@@ -46,6 +46,8 @@ from pointline.v2.storage.delta.maintenance import (
     vacuum_table,
 )
 from pointline.v2.storage.delta.scan import scan_table
+from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.store_path import Location, StorePath, as_location
 from pointline.v2.vendors.registry import get_vendor, load_builtin_vendors
 
 if TYPE_CHECKING:
@@ -64,7 +66,10 @@ class Lake(ResearchReads):
     """A pointline lake at ``root``.
 
     Args:
-        root: the lake directory (created on first write).
+        root: the lake directory (created on first write), or the URL of an object-store
+            prefix (``s3://``, ``gs://``, ``az://``, ``abfss://``; ``file://`` is local).
+        storage_options: object-store options of deltalake/Polars for a URL root (e.g.
+            ``AWS_ENDPOINT_URL``, ``AWS_REGION``); ignored for a local root.
         chunk_rows: rows per chunk when a big file is parsed in chunks.
         stream_threshold_bytes: files larger than this on disk are parsed in chunks.
         batch_files: most files per batch in :meth:`ingest`.
@@ -78,6 +83,7 @@ class Lake(ResearchReads):
         self,
         root: str | Path,
         *,
+        storage_options: dict[str, str] | None = None,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         stream_threshold_bytes: int = DEFAULT_STREAM_THRESHOLD_BYTES,
         batch_files: int = DEFAULT_BATCH_FILES,
@@ -85,7 +91,7 @@ class Lake(ResearchReads):
         workers: int = 2,
         max_uncompressed_bytes: int = DEFAULT_MAX_UNCOMPRESSED_BYTES,
     ) -> None:
-        self.root = Path(root)
+        self.root: Location = as_location(root, storage_options)
         self.layout = LakeLayout(self.root)
         self.chunk_rows = chunk_rows
         self.stream_threshold_bytes = stream_threshold_bytes
@@ -99,12 +105,23 @@ class Lake(ResearchReads):
         return f"Lake({str(self.root)!r})"
 
     @property
-    def bronze_root(self) -> Path:
-        return Path(self.layout.bronze_root)
+    def remote(self) -> bool:
+        """Whether the lake is on an object store."""
+        return isinstance(self.root, StorePath)
 
     @property
-    def silver_root(self) -> Path:
-        return Path(self.layout.silver_root)
+    def bronze_root(self) -> Location:
+        return self.layout.bronze_root
+
+    @property
+    def silver_root(self) -> Location:
+        return self.layout.silver_root
+
+    def _local_bronze_root(self) -> Path | None:
+        """The Bronze root paths are made relative to (None: the lake is on a store and its
+        Bronze files are named by their absolute local path)."""
+        root = self.layout.bronze_root
+        return root if isinstance(root, Path) else None
 
     # -- the stores --------------------------------------------------------------------------
     @cached_property
@@ -152,7 +169,9 @@ class Lake(ResearchReads):
         self, path: str | Path, *, vendor: str | None = None, data_type: str | None = None
     ) -> BronzeFileMetadata:
         """The metadata ``ingest_file`` would use for ``path``."""
-        return describe_file(path, bronze_root=self.bronze_root, vendor=vendor, data_type=data_type)
+        return describe_file(
+            path, bronze_root=self._local_bronze_root(), vendor=vendor, data_type=data_type
+        )
 
     def _parser_for(self, meta: BronzeFileMetadata) -> Callable[[BronzeFileMetadata], Parsed]:
         vendor = get_vendor(meta.vendor)
@@ -279,7 +298,7 @@ class Lake(ResearchReads):
             meta = BronzeFileMetadata(
                 vendor=vendor or "",
                 data_type=data_type or "",
-                bronze_file_path=bronze_relative_path(path, self.bronze_root),
+                bronze_file_path=bronze_relative_path(path, self._local_bronze_root()),
                 file_size_bytes=0,
                 last_modified_ts=0,
                 sha256="",
@@ -359,7 +378,14 @@ class Lake(ResearchReads):
             return self._import_quant360_on(source_dir, executor, on_published)
         from pointline.v2.vendors.quant360.upstream import import_archives
 
-        return import_archives(Path(source_dir), self.bronze_root, on_published=on_published)
+        bronze = self._local_bronze_root()
+        if bronze is None:
+            raise NotImplementedError(
+                f"importing Quant360 archives into the Bronze of a lake on an object store "
+                f"({self.root}) is not supported; import into a local Bronze directory with "
+                "pointline.v2.vendors.quant360.upstream.import_archives and ingest from there"
+            )
+        return import_archives(Path(source_dir), bronze, on_published=on_published)
 
     def _import_quant360_on(
         self,
@@ -377,11 +403,13 @@ class Lake(ResearchReads):
         if table is not None:
             get_table_spec(table)  # KeyError listing the known tables
             return [table]
-        return [
-            n
-            for n in list_table_specs()
-            if (Path(self.layout.table_path(n)) / "_delta_log").is_dir()
-        ]
+        return [n for n in list_table_specs() if self._has_table(n)]
+
+    def _has_table(self, name: str) -> bool:
+        where = self.layout.table_path(name)
+        if isinstance(where, Path):
+            return (where / "_delta_log").is_dir()
+        return Table(where, get_table_spec(name)).exists()
 
     def compact(
         self,
@@ -398,7 +426,7 @@ class Lake(ResearchReads):
         return [
             compact_table(
                 name,
-                Path(self.layout.table_path(name)),
+                self.layout.table_path(name),
                 exchange=exchange if get_table_spec(name).kind == "event" else None,
                 start=start if get_table_spec(name).kind == "event" else None,
                 end=end if get_table_spec(name).kind == "event" else None,
@@ -423,7 +451,7 @@ class Lake(ResearchReads):
         return [
             vacuum_table(
                 name,
-                Path(self.layout.table_path(name)),
+                self.layout.table_path(name),
                 retention_hours=retention_hours,
                 dry_run=dry_run,
                 enforce_retention=enforce_retention,
@@ -466,7 +494,7 @@ class Lake(ResearchReads):
         if table not in known:
             raise ValueError(f"unknown table {table!r}; known tables: {known}")
         spec = get_table_spec(table)
-        lf = scan_table(table, Path(self.layout.table_path(table)))
+        lf = scan_table(table, self.layout.table_path(table))
         if lf is None:
             return pl.LazyFrame(schema=spec.to_polars())
         lf = lf.filter(_scan_filters(exchange=exchange, symbols=symbols, start=start, end=end))

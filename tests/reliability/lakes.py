@@ -137,19 +137,20 @@ def with_bad_rows(text: bytes, *, every: int = 4) -> bytes:
 
 
 def table_path(lake: Lake, table: str) -> Path:
-    return lake.silver_root / table
+    return lake.silver_root / table  # a StorePath for a lake on an object store
 
 
 def raw_rows(lake: Lake, table: str) -> pl.DataFrame:
     """Every row of ``table`` as stored (below ``Lake.scan``, pending files included)."""
     path = table_path(lake, table)
-    if not (path / "_delta_log").is_dir():
+    if not lake._has_table(table):
         return pl.DataFrame(schema={"file_id": pl.Int64, "file_seq": pl.Int64})
-    return pl.read_delta(str(path))
+    options = getattr(path, "options", None)
+    return pl.read_delta(str(path), storage_options=options)
 
 
 def existing_event_tables(lake: Lake) -> list[str]:
-    return [t for t in event_table_names() if (table_path(lake, t) / "_delta_log").is_dir()]
+    return [t for t in event_table_names() if lake._has_table(t)]
 
 
 @dataclass(frozen=True)

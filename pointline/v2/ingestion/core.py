@@ -59,6 +59,7 @@ from pointline.v2.ingestion.manifest import build_manifest_identity
 from pointline.v2.ingestion.routing import canonical_stream, route_table
 from pointline.v2.ingestion.sinks import ManifestPort, RowSink, combined_reason
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
+from pointline.v2.storage import attempts
 from pointline.v2.storage.manifest_rows import SUPERSEDED
 from pointline.v2.vendors.base import KEEP_ORIGINAL_TEXT
 
@@ -253,6 +254,10 @@ class Stores:
     load_dim: Callable[[], pl.DataFrame]
 
 
+SUPERSEDED_RERUNS = 5
+"""Times a batch refused by a newer attempt runs again (each time as a newer attempt)."""
+
+
 def run_batch(
     metas: Sequence[BronzeFileMetadata],
     *,
@@ -270,10 +275,19 @@ def run_batch(
     """
     tables = [route_table(meta.data_type) for meta in metas]
     metas = [_canonical(meta) for meta in metas]
-    files: dict[tuple[str, str, str, str], _File] = {}
-    for meta, table in zip(metas, tables, strict=True):
-        files.setdefault(build_manifest_identity(meta), _File(meta=meta, table=table))
-    _run(list(files.values()), parser_for, stores, force=force, dry_run=dry_run, workers=workers)
+    for _ in range(SUPERSEDED_RERUNS + 1):
+        files: dict[tuple[str, str, str, str], _File] = {}
+        for meta, table in zip(metas, tables, strict=True):
+            files.setdefault(build_manifest_identity(meta), _File(meta=meta, table=table))
+        # The attempt fences this batch's commits: a newer attempt's rows of a file are never
+        # overwritten. Refused by one (another process ingested some of these files since
+        # this attempt began), the batch runs again as a newer attempt: files that one
+        # finished are skipped, the others written.
+        with attempts.attempt() as current:
+            every = list(files.values())
+            _run(every, parser_for, stores, force=force, dry_run=dry_run, workers=workers)
+        if not current.superseded:
+            break
     results = []
     for meta in metas:
         result = files[build_manifest_identity(meta)].result

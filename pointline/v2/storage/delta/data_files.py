@@ -257,12 +257,17 @@ def commit(
     *,
     removes: list[RemoveAction],
     configuration: Mapping[str, str | None] | None = None,
+    storage_options: dict[str, str] | None = None,
+    properties: CommitProperties | None = None,
 ) -> None:
     """Commit ``adds`` and ``removes`` (the files of ``file_ids``) as one Delta commit, tagged
     with the ids in its commit info (creating the table at ``table_path`` when ``dt`` is None).
 
+    ``properties`` (the commit guard of :mod:`~pointline.v2.storage.delta.table`) get the ids
+    added to their commit info.
+
     The one call that commits a replacement (``tests/crash_child.py`` pauses a writer here)."""
-    properties = CommitProperties(custom_metadata={REPLACED_KEY: _id_text(file_ids)})
+    properties = with_metadata(properties, {REPLACED_KEY: _id_text(file_ids)})
     if dt is None:
         create_table_with_add_actions(
             str(table_path),
@@ -271,6 +276,7 @@ def commit(
             mode="error",
             partition_by=list(partition_by),
             configuration=configuration,
+            storage_options=storage_options,
             commit_properties=properties,
         )
         return
@@ -280,6 +286,19 @@ def commit(
         schema=schema,
         partition_by=list(partition_by),
         commit_properties=properties,
+    )
+
+
+def with_metadata(
+    properties: CommitProperties | None, metadata: Mapping[str, str]
+) -> CommitProperties:
+    """``properties`` with ``metadata`` added to the commit info."""
+    if properties is None:
+        return CommitProperties(custom_metadata=dict(metadata))
+    return CommitProperties(
+        custom_metadata={**(properties.custom_metadata or {}), **metadata},
+        max_commit_retries=properties.max_commit_retries,
+        app_transactions=properties.app_transactions,
     )
 
 

@@ -28,14 +28,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from deltalake import CommitProperties, write_deltalake
+from deltalake import write_deltalake
 from deltalake.exceptions import CommitFailedError
 
 from pointline.errors import StorageError, VersionMismatchError
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2.storage.delta import _io
 from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE, store_table_path
-from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.delta.table import Table, guard
+from pointline.v2.storage.store_path import Location, StorePath
 from pointline.v2.storage.validation import validate_frame
 
 _SORT = list(DIM_SYMBOL.tie_break_keys)
@@ -53,8 +54,8 @@ class DeltaDimensionStore:
     def __init__(
         self,
         *,
-        silver_root: str | Path | None = None,
-        dim_symbol_path: str | Path | None = None,
+        silver_root: str | Path | StorePath | None = None,
+        dim_symbol_path: str | Path | StorePath | None = None,
     ) -> None:
         path = store_table_path(
             "DeltaDimensionStore", DIM_SYMBOL_TABLE, silver_root, dim_symbol_path
@@ -63,7 +64,7 @@ class DeltaDimensionStore:
         self._cached: tuple[int, pl.DataFrame] | None = None
 
     @property
-    def table_path(self) -> Path:
+    def table_path(self) -> Location:
         return self._table.path
 
     def load_dim_symbol(self) -> pl.DataFrame:
@@ -121,16 +122,20 @@ class DeltaDimensionStore:
             current = None if dt is None else dt.version()
             self._check_expected(expected_version, current)
             if dt is None:
-                uri = table.location.uri
+                uri, options = table.location.uri, table.location.storage_options
                 table.commit(
-                    lambda: write_deltalake(uri, data, mode="error"),
+                    lambda p: write_deltalake(
+                        uri, data, mode="error", storage_options=options, commit_properties=p
+                    ),
                     "create dim_symbol",
                     attempts=1,
                 )
                 return 0
             if expected_version is None:
                 table.commit(
-                    lambda: write_deltalake(dt, data, mode="overwrite"), "save dim_symbol", dt=dt
+                    lambda p: write_deltalake(dt, data, mode="overwrite", commit_properties=p),
+                    "save dim_symbol",
+                    dt=dt,
                 )
                 return dt.version()
             try:  # no automatic rebase: any commit after `current` is a mismatch
@@ -138,7 +143,7 @@ class DeltaDimensionStore:
                     dt,
                     data,
                     mode="overwrite",
-                    commit_properties=CommitProperties(max_commit_retries=0),
+                    commit_properties=guard(dt),
                 )
             except CommitFailedError as exc:
                 raise VersionMismatchError(

@@ -43,6 +43,7 @@ import polars as pl
 from pointline.schemas.registry import event_table_names, get_table_spec
 from pointline.schemas.types import TableSpec
 from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.store_path import Location, StorePath, as_location
 from pointline.v2.storage.validation import validate_file_chunk, validate_frame
 
 _LINEAGE = ["file_id", "file_seq"]
@@ -76,17 +77,17 @@ class DeltaEventStore:
     def __init__(
         self,
         *,
-        silver_root: str | Path,
-        table_paths: Mapping[str, str | Path] | None = None,
+        silver_root: str | Path | StorePath,
+        table_paths: Mapping[str, str | Path | StorePath] | None = None,
     ) -> None:
-        self._silver_root = Path(silver_root)
+        self._silver_root = as_location(silver_root)
         self._table_paths = {
-            _event_spec(name).name: Path(path) for name, path in (table_paths or {}).items()
+            _event_spec(name).name: as_location(path) for name, path in (table_paths or {}).items()
         }
         self._mutex = threading.Lock()
         self._tables: dict[str, Table] = {}
 
-    def table_path(self, table_name: str) -> Path:
+    def table_path(self, table_name: str) -> Location:
         """Where event table ``table_name`` lives (``ValueError`` for a non-event table)."""
         spec = _event_spec(table_name)
         return self._table_paths.get(spec.name, self._silver_root / spec.name)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pointline.schemas.registry import list_table_specs
+from pointline.v2.storage.store_path import Location, StorePath, as_location
 
 LOCK_DIR_NAME = "_locks"
 MANIFEST_TABLE = "ingest_manifest"
@@ -44,54 +45,59 @@ def lock_path_for(table_path: str | Path) -> Path:
 
 
 def store_table_path(
-    store: str, name: str, silver_root: str | Path | None, explicit: str | Path | None
-) -> Path:
+    store: str,
+    name: str,
+    silver_root: str | Path | StorePath | None,
+    explicit: str | Path | StorePath | None,
+) -> Location:
     """The table of a one-table store: ``explicit`` when given, else ``<silver_root>/<name>``.
 
     Raises:
         ValueError: neither is given (naming the store and both arguments).
     """
     if explicit is not None:
-        return Path(explicit)
+        return as_location(explicit)
     if silver_root is not None:
-        return Path(silver_root) / name
+        return as_location(silver_root) / name
     raise ValueError(f"{store} needs silver_root or {name}_path")
 
 
 @dataclass(frozen=True)
 class LakeLayout:
-    """The paths of a lake rooted at ``root``. Nothing is created on disk."""
+    """The paths of a lake rooted at ``root`` (a local directory, or an object-store prefix
+    with its options: :class:`~pointline.v2.storage.store_path.StorePath`). Nothing is
+    created."""
 
-    root: Path
+    root: Location
 
-    def __init__(self, root: str | Path) -> None:
-        object.__setattr__(self, "root", Path(root))
+    def __init__(self, root: str | Path | StorePath) -> None:
+        object.__setattr__(self, "root", as_location(root))
 
     @property
-    def bronze_root(self) -> Path:
+    def bronze_root(self) -> Location:
         return self.root / "bronze"
 
     @property
-    def silver_root(self) -> Path:
+    def silver_root(self) -> Location:
         return self.root / "silver"
 
     @property
-    def manifest_path(self) -> Path:
+    def manifest_path(self) -> Location:
         return self.silver_root / MANIFEST_TABLE
 
     @property
-    def validation_log_path(self) -> Path:
+    def validation_log_path(self) -> Location:
         return self.silver_root / VALIDATION_LOG_TABLE
 
     @property
-    def dim_symbol_path(self) -> Path:
+    def dim_symbol_path(self) -> Location:
         return self.silver_root / DIM_SYMBOL_TABLE
 
     @property
-    def lock_dir(self) -> Path:
+    def lock_dir(self) -> Location:
         return self.silver_root / LOCK_DIR_NAME
 
-    def table_path(self, name: str) -> Path:
+    def table_path(self, name: str) -> Location:
         """``<silver_root>/<name>``; ``ValueError`` for a name that is not a table spec."""
         return self.silver_root / check_table_name(name)
 

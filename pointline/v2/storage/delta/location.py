@@ -1,10 +1,14 @@
 """Where one Delta table lives: the only code that touches a table's files directly.
 
-Every filesystem touch of a table goes through a :class:`TableLocation`: whether the table
-exists, opening a snapshot (optionally at a version), the cheap freshness probe, checking the
-data files a snapshot references, writing and deleting data files, and the writer lock. A lake
-on an object store (issue 15) replaces this one class: a URL plus ``storage_options`` instead of
-a ``Path``, a listing instead of ``stat``, and a commit guard instead of the lock.
+Every file touch of a table goes through a :class:`TableLocation`: whether the table exists,
+opening a snapshot (optionally at a version), the cheap freshness probe, checking the data
+files a snapshot references, writing and deleting data files, and the writer lock.
+
+The table is either a local directory (a :class:`~pathlib.Path`) or a prefix of an object
+store (a :class:`~pointline.v2.storage.store_path.StorePath`: URL plus ``storage_options``).
+On a store, files are listed, written and deleted through obstore, every deltalake and Polars
+call gets the ``storage_options``, and there is no lock (a local lock would not reach another
+machine; correctness never rests on it, see :mod:`~pointline.v2.storage.delta.table`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import filelock
 import polars as pl
@@ -24,30 +27,41 @@ from deltalake import DeltaTable
 from pointline.errors import StorageError, TableCorruptError
 from pointline.v2.storage.delta import _io
 from pointline.v2.storage.delta.layout import lock_path_for
+from pointline.v2.storage.store_path import Location, StorePath, as_location, local_path
 
 LOCK_TIMEOUT_S = 600.0
+_LOG_ENTRY = (".json", ".checkpoint.parquet")
 
 
 def _local_path(uri: str) -> Path:
-    parsed = urlparse(uri)
-    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
+    return local_path(uri)
 
 
 class TableLocation:
-    """The directory of one Delta table (nothing is created until a write).
+    """The directory (or object-store prefix) of one Delta table; nothing is created until a
+    write.
 
     Args:
-        path: the table's directory.
+        path: the table's directory, URL or :class:`StorePath`.
+        storage_options: object-store options for a URL given as text.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._lock = filelock.FileLock(lock_path_for(self.path))
+    def __init__(
+        self, path: str | Path | StorePath, storage_options: dict[str, str] | None = None
+    ) -> None:
+        self.path: Location = as_location(path, storage_options)
+        self.remote = isinstance(self.path, StorePath)
+        self._lock = None if self.remote else filelock.FileLock(lock_path_for(self.path))
 
     @property
     def uri(self) -> str:
         """What deltalake and Polars are given to reach the table."""
         return str(self.path)
+
+    @property
+    def storage_options(self) -> dict[str, str] | None:
+        """What deltalake and Polars are given with :attr:`uri` (``None`` locally)."""
+        return self.path.options if isinstance(self.path, StorePath) else None
 
     def exists(self) -> bool:
         """Whether a Delta table is here (its log has a commit or a checkpoint).
@@ -55,6 +69,8 @@ class TableLocation:
         Raises:
             TableCorruptError: the log holds no commit but data files are there.
         """
+        if isinstance(self.path, StorePath):
+            return self._exists_remote(self.path)
         log = self.path / "_delta_log"
         if not log.is_dir():
             return False
@@ -73,6 +89,25 @@ class TableLocation:
             )
         return False
 
+    def _exists_remote(self, where: StorePath) -> bool:
+        try:
+            entries = where.list("_delta_log/")
+            if any(e.endswith(_LOG_ENTRY) or e.endswith("_last_checkpoint") for e in entries):
+                return True
+            # A store has no directories: no log object at all is a table not created yet
+            # (its first writer's data files may be there before its first commit).
+            if not entries:
+                return False
+            data = any(e.endswith(".parquet") for e in where.list())
+        except Exception as exc:  # obstore raises its own error classes
+            raise StorageError(f"table at {where}: listing failed: {_io.describe(exc)}") from exc
+        if data:
+            raise TableCorruptError(
+                f"table at {where}: data files but no readable commit in _delta_log (the "
+                "log was lost); restore the log or remove the table"
+            )
+        return False
+
     def open(self, version: int | None = None) -> DeltaTable | None:
         """A snapshot of the table (the latest, or ``version``); ``None`` when there is none.
 
@@ -82,7 +117,7 @@ class TableLocation:
         if not self.exists():
             return None
         try:
-            return DeltaTable(self.uri, version=version)
+            return DeltaTable(self.uri, version=version, storage_options=self.storage_options)
         except _io.LIBRARY_ERRORS as exc:
             at = "" if version is None else f" at version {version}"
             raise TableCorruptError(
@@ -95,8 +130,13 @@ class TableLocation:
         A cheap check (one ``stat``, one small read) that saves a log listing and replay when
         nothing was committed: every new version N+1 writes ``N+1.json``, and that file is gone
         only when the log was trimmed behind a newer checkpoint, which ``_last_checkpoint``
-        names. Anything unexpected answers True (the caller then asks delta-rs).
+        names. Anything unexpected answers True (the caller then asks delta-rs). On an object
+        store the answer is always True: delta-rs' ``update_incremental`` is one listing of the
+        log after the version (measured: a HEAD of the next entry plus a read of
+        ``_last_checkpoint`` made an ingestion cost more requests, not fewer).
         """
+        if self.remote:
+            return True
         try:
             version = dt.version()
             log = self.path / "_delta_log"
@@ -109,13 +149,41 @@ class TableLocation:
         except (OSError, ValueError, KeyError, TypeError, *_io.LIBRARY_ERRORS):
             return True
 
+    def refresh(self, dt: DeltaTable) -> None:
+        """Bring ``dt`` to the newest version, in place.
+
+        ``update_incremental`` replays the log after ``dt``'s version; when another writer
+        trimmed those entries behind a newer checkpoint, the snapshot is reloaded at the newest
+        version instead (the same ``DeltaTable`` object: callers holding it keep working).
+
+        Raises:
+            TableCorruptError: the table cannot be opened at all.
+        """
+        try:
+            dt.update_incremental()
+            return
+        except _io.LIBRARY_ERRORS:
+            pass
+        fresh = self.open()
+        if fresh is None:
+            raise TableCorruptError(f"table at {self.path} cannot be refreshed: it is gone")
+        dt._table = fresh._table  # deltalake's DeltaTable wraps one RawDeltaTable
+
     def verify_files(self, dt: DeltaTable) -> None:
-        """Raise ``TableCorruptError`` when a data file ``dt`` references is missing."""
-        missing = [uri for uri in dt.file_uris() if not _local_path(uri).exists()]
+        """Raise ``TableCorruptError`` when a data file ``dt`` references is missing (on an
+        object store: one listing of the table)."""
+        if isinstance(self.path, StorePath):
+            where = self.path
+            stored = set(where.list())
+            missing = [u for u in dt.file_uris() if where.relative(u) not in stored]
+            name = missing[0].rsplit("/", 1)[-1] if missing else ""
+        else:
+            missing = [uri for uri in dt.file_uris() if not _local_path(uri).exists()]
+            name = _local_path(missing[0]).name if missing else ""
         if missing:
             raise TableCorruptError(
                 f"table at {self.path}: {len(missing)} data file(s) referenced by the log are "
-                f"missing, e.g. {_local_path(missing[0]).name}; restore them or repair the table"
+                f"missing, e.g. {name}; restore them or repair the table"
             )
 
     def read_plain(self, dt: DeltaTable, columns: list[str] | None) -> pl.DataFrame | None:
@@ -133,12 +201,19 @@ class TableLocation:
             uris = dt.file_uris()
             if not uris:  # no file to take the schema from
                 return None
-            return pl.read_parquet(uris, columns=columns, missing_columns="insert")
+            return pl.read_parquet(
+                uris,
+                columns=columns,
+                missing_columns="insert",
+                storage_options=self.storage_options,
+            )
         except _io.LIBRARY_ERRORS:
             return None
 
     def write_parquet(self, relative: str, rows: pl.DataFrame, compression: str) -> int:
         """Write ``rows`` as the data file at ``relative`` (``/``-separated); its size."""
+        if isinstance(self.path, StorePath):
+            return self.path.write_parquet(relative, rows, compression)
         target = self.path.joinpath(*relative.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         rows.write_parquet(target, compression=compression, statistics=True)
@@ -146,13 +221,24 @@ class TableLocation:
 
     def delete_files(self, relative: list[str]) -> None:
         """Delete data files nothing references (best effort)."""
+        if isinstance(self.path, StorePath):
+            with contextlib.suppress(Exception):
+                self.path.delete(relative)
+            return
         for name in relative:
             with contextlib.suppress(OSError):
                 os.unlink(self.path.joinpath(*name.split("/")))
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the table's writer lock (reentrant; a timeout is a StorageError)."""
+        """Hold the table's writer lock (reentrant; a timeout is a StorageError).
+
+        Only on a local disk, and only as an optimisation (writers of one machine wait for
+        each other instead of conflicting); on an object store there is none.
+        """
+        if self._lock is None:
+            yield
+            return
         Path(self._lock.lock_file).parent.mkdir(parents=True, exist_ok=True)
         try:
             self._lock.acquire(timeout=LOCK_TIMEOUT_S)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pointline.schemas.registry import get_table_spec
 from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.store_path import StorePath
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _partition_filters(
 
 def compact_table(
     name: str,
-    path: Path,
+    path: Path | StorePath,
     *,
     exchange: str | None = None,
     start: datetime.date | None = None,
@@ -66,14 +67,9 @@ def compact_table(
     if not table.exists():  # maintenance of nothing creates nothing (not even a lock)
         return CompactionReport(table=name, files_removed=0, files_added=0, partitions_optimized=0)
     with table.writing():
-        dt = table.snapshot()
+        dt = table.latest()
         if dt is not None:
-            compact = dt.optimize.compact
-            table.commit(
-                lambda: metrics.update(compact(partition_filters=filters, target_size=target_size)),
-                f"compact {name}",
-                dt=dt,
-            )
+            metrics.update(table.compact(dt=dt, partition_filters=filters, target_size=target_size))
     return CompactionReport(
         table=name,
         files_removed=int(metrics.get("numFilesRemoved", 0)),
@@ -84,7 +80,7 @@ def compact_table(
 
 def vacuum_table(
     name: str,
-    path: Path,
+    path: Path | StorePath,
     *,
     retention_hours: int | None = None,
     dry_run: bool = True,
@@ -105,7 +101,7 @@ def vacuum_table(
             []
             if dt is None
             else table.commit(
-                lambda: dt.vacuum(
+                lambda _: dt.vacuum(
                     retention_hours=retention_hours,
                     dry_run=dry_run,
                     enforce_retention_duration=enforce_retention,

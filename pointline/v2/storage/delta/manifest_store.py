@@ -29,8 +29,9 @@ Cost that stays flat as the manifest grows
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 from deltalake import DeltaTable
@@ -41,7 +42,12 @@ from pointline.schemas.control import INGEST_MANIFEST
 from pointline.schemas.types import INGEST_STATUS_SUCCESS
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage.delta import _io, data_files
-from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.delta.table import (
+    COMMIT_ATTEMPTS,
+    CommitConflictError,
+    Table,
+    backoff,
+)
 from pointline.v2.storage.manifest_rows import (
     Identity,
     Related,
@@ -53,10 +59,12 @@ from pointline.v2.storage.manifest_rows import (
     row_identity,
     updated_row,
 )
+from pointline.v2.storage.store_path import Location, StorePath
 
 StatusUpdate = tuple[int, str, BronzeFileMetadata, IngestionResult | None]
 
 _SCHEMA = INGEST_MANIFEST.to_polars()
+T = TypeVar("T")
 
 # Every status update replaces one small data file; the replaced files are deleted by a
 # vacuum once older than ``vacuum_retention_hours``. Their tombstones stay in the snapshot
@@ -86,7 +94,7 @@ class DeltaManifestStore:
 
     def __init__(
         self,
-        table_path: str | Path,
+        table_path: str | Path | StorePath,
         *,
         compact_every: int = 100,
         vacuum_retention_hours: int | None = DEFAULT_VACUUM_RETENTION_HOURS,
@@ -115,7 +123,7 @@ class DeltaManifestStore:
         self._sole_files: dict[int, AddAction] = {}
 
     @property
-    def table_path(self) -> Path:
+    def table_path(self) -> Location:
         return self._table.path
 
     # -- the ManifestStore protocol ------------------------------------------------------
@@ -166,19 +174,35 @@ class DeltaManifestStore:
             known = [self._by_identity.get(i) for i in idents]
             if all(row is not None for row in known):
                 return [row["file_id"] for row in known]  # type: ignore[index]
-            with self._table.writing():
-                self._refresh()
-                new_rows: dict[Identity, Row] = {}
-                created = _io.now_us()
-                next_id = self._max_id + 1
-                for ident in idents:
-                    if ident in self._by_identity or ident in new_rows:
-                        continue
-                    new_rows[ident] = pending_row(next_id, ident, created)
-                    next_id += 1
-                if new_rows:
-                    self._write(list(new_rows.values()), removes=[])  # new ids: no file yet
-                return [self._by_identity[i]["file_id"] for i in idents]
+            return self._rebuilt_on_conflict(lambda: self._resolve(idents))
+
+    def _rebuilt_on_conflict(self, build: Callable[[], T]) -> T:
+        """Run a read-modify-write of the manifest until its commit lands: a commit built on
+        a version another writer moved past is refused, the cache refreshed and the rows
+        (new ids, updated rows, removes) built again."""
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            try:
+                return build()
+            except CommitConflictError:
+                if attempt >= COMMIT_ATTEMPTS:
+                    raise
+                backoff(attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _resolve(self, idents: list[Identity]) -> list[int]:
+        with self._table.writing():
+            self._refresh()
+            new_rows: dict[Identity, Row] = {}
+            created = _io.now_us()
+            next_id = self._max_id + 1
+            for ident in idents:
+                if ident in self._by_identity or ident in new_rows:
+                    continue
+                new_rows[ident] = pending_row(next_id, ident, created)
+                next_id += 1
+            if new_rows:
+                self._write(list(new_rows.values()), removes=[])  # new ids: no file yet
+            return [self._by_identity[i]["file_id"] for i in idents]
 
     def update_statuses(self, updates: Iterable[StatusUpdate]) -> None:
         """Apply several :meth:`update_status` calls in one commit (later ones win).
@@ -188,7 +212,11 @@ class DeltaManifestStore:
         updates = list(updates)
         for _, status, _, _ in updates:
             check_status(status)
-        with self._mutex, self._table.writing():
+        with self._mutex:
+            self._rebuilt_on_conflict(lambda: self._update(updates))
+
+    def _update(self, updates: list[StatusUpdate]) -> None:
+        with self._table.writing():
             self._refresh()
             processed_at = _io.now_us()
             new_rows: dict[int, Row] = {}
@@ -271,7 +299,14 @@ class DeltaManifestStore:
         """
         ids = [row["file_id"] for row in rows]
         frame = pl.DataFrame(rows, schema=_SCHEMA, orient="row")
-        commit = self._table.replace(ids, [frame], replay=lambda: iter([frame]), removes=removes)
+        commit = self._table.replace(
+            ids,
+            [frame],
+            replay=lambda: iter([frame]),
+            removes=removes,
+            based_on=(self._version,),
+            attempts=1,
+        )
         if commit is None:  # pragma: no cover - rows are never empty
             return
         for file_id in ids:

@@ -27,6 +27,7 @@ from pointline.schemas.control import VALIDATION_LOG
 from pointline.v2.storage.delta import _io
 from pointline.v2.storage.delta.layout import VALIDATION_LOG_TABLE, store_table_path
 from pointline.v2.storage.delta.table import Table
+from pointline.v2.storage.store_path import Location, StorePath
 from pointline.v2.storage.validation_log_rows import DEDUPE_KEY, build_validation_log_rows
 
 _KEY = list(DEDUPE_KEY)
@@ -44,8 +45,8 @@ class DeltaQuarantineStore:
     def __init__(
         self,
         *,
-        silver_root: str | Path | None = None,
-        validation_log_path: str | Path | None = None,
+        silver_root: str | Path | StorePath | None = None,
+        validation_log_path: str | Path | StorePath | None = None,
     ) -> None:
         path = store_table_path(
             "DeltaQuarantineStore", VALIDATION_LOG_TABLE, silver_root, validation_log_path
@@ -53,7 +54,7 @@ class DeltaQuarantineStore:
         self._table = Table(path, VALIDATION_LOG)
 
     @property
-    def table_path(self) -> Path:
+    def table_path(self) -> Location:
         return self._table.path
 
     @property

@@ -18,36 +18,52 @@ A :class:`Table` owns, for one table:
   ``trim_every`` (checkpoint and delete the log before it, see :data:`LOG_TRIM_EVERY`) and of
   ``compact_every`` (compact small files, vacuum replaced ones).
 
-Writers of one table on one machine are serialised by its lock
-(``<parent>/_locks/<table>.lock``); a Delta commit conflict (``CommitFailedError``) is retried
-with a small backoff (data files are written once; only the commit is redone), except on the
-rewrite path for a stream that cannot be replayed. deltalake, pyarrow and OS failures of a
-write become :class:`~pointline.errors.StorageError`; a table that exists but cannot be opened
-or read raises :class:`~pointline.errors.TableCorruptError`.
+**The commit guard.** Every commit is built on a snapshot at version ``v`` and carries the
+application transaction ``(GUARD_APP_ID, v + 1)`` (:func:`guard`), so delta-rs rejects it with
+``CommitFailedError`` when any other commit landed after ``v`` (every pointline commit carries
+the same app id): two commits built on one version can never both land, on a local disk or on
+an object store with conditional put, with no lock. A rejected writer refreshes its snapshot,
+waits a jittered backoff and rebuilds its commit (the removes, or for the manifest the whole
+read-modify-write) without rewriting its Parquet files. A commit that fails ambiguously (an
+error after the log entry may have been written) is resolved by reading back whether a commit
+carrying its token (``pointline.commit_id`` in the commit info) landed. The local lock
+(``<parent>/_locks/<table>.lock``) only saves conflicts between writers of one machine; it is
+never what makes a commit correct, and on an object store there is none.
+
+deltalake, pyarrow and OS failures of a write become
+:class:`~pointline.errors.StorageError`; a table that exists but cannot be opened or read
+raises :class:`~pointline.errors.TableCorruptError`.
 
 The stores are mappers over it: which rows, which key, which errors.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import os
+import random
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError
 from deltalake.schema import Field
-from deltalake.transaction import AddAction, RemoveAction
+from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Transaction
 
 from pointline.errors import StorageError, TableCorruptError, TableSchemaMismatchError
 from pointline.schemas.types import TableSpec
+from pointline.v2.storage import attempts
 from pointline.v2.storage.delta import _io, data_files
 from pointline.v2.storage.delta.location import TableLocation
+from pointline.v2.storage.store_path import Location, StorePath
 
 T = TypeVar("T")
 
@@ -57,9 +73,187 @@ T = TypeVar("T")
 # checkpoint. Time travel reaches back to the latest checkpoint; data files of older versions
 # stay until a vacuum (7 days by default), so readers holding an older snapshot keep working.
 LOG_TRIM_EVERY = 16
-COMMIT_ATTEMPTS = 5
+COMMIT_ATTEMPTS = 12
 COMMIT_BACKOFF_S = 0.05
-TRIMMED_LOG_CONFIG = {"delta.logRetentionDuration": "interval 0 seconds"}
+COMMIT_BACKOFF_MAX_S = 2.0
+GUARD_APP_ID = "pointline"
+"""The application transaction id every pointline commit carries (see :func:`guard`)."""
+COMMIT_ID_KEY = "pointline.commit_id"
+"""commitInfo key of every pointline commit: a token read back to resolve an ambiguous commit."""
+
+
+class CommitConflictError(StorageError):
+    """Another writer committed after the snapshot a commit was built on (nothing landed)."""
+
+
+class SupersededError(StorageError):
+    """A newer ingestion attempt already wrote rows of these file ids (nothing landed)."""
+
+
+def fenced(
+    properties: CommitProperties, dt: DeltaTable | None, file_ids: Sequence[int], where: str
+) -> CommitProperties:
+    """``properties`` with the fence of the current attempt on ``file_ids``
+    (:mod:`~pointline.v2.storage.attempts`), checked against ``dt``, the snapshot the commit
+    is built on.
+
+    Raises:
+        SupersededError: ``dt`` holds a newer attempt's rows of one of the ids.
+    """
+    number = attempts.current_attempt()
+    if number is None:
+        return properties
+    if dt is not None:
+        newer = _superseding(dt, file_ids, number)
+        if newer:
+            attempts.mark_superseded()
+            raise SupersededError(
+                f"{where}: a newer attempt already wrote file_id {newer[:5]} "
+                f"({len(newer)} file(s)); this attempt's rows are not committed, the newer "
+                "attempt's rows and status stand"
+            )
+    transactions = list(properties.app_transactions or [])
+    transactions += [Transaction(attempts.file_app_id(i), number) for i in file_ids]
+    metadata = {**(properties.custom_metadata or {}), FENCE_KEY: f"{number}:{_ids_text(file_ids)}"}
+    return CommitProperties(
+        custom_metadata=metadata,
+        max_commit_retries=properties.max_commit_retries,
+        app_transactions=transactions,
+    )
+
+
+def guard(dt: DeltaTable | None, metadata: Mapping[str, str] | None = None) -> CommitProperties:
+    """The properties of a commit built on ``dt``: the app transaction ``(GUARD_APP_ID,
+    version + 1)`` (any other commit after ``dt``'s version makes delta-rs reject this one),
+    no automatic rebase by delta-rs, and ``metadata`` in the commit info."""
+    version = -1 if dt is None else dt.version()
+    return CommitProperties(
+        custom_metadata=dict(metadata or {}),
+        max_commit_retries=0,
+        app_transactions=[Transaction(GUARD_APP_ID, version + 1)],
+    )
+
+
+FENCE_KEY = "pointline.fence"
+"""commitInfo key of a fenced commit: ``"<attempt>:<file ids>"`` (ids as ``"1-4,9"``)."""
+FENCE_MARGIN_MS = 1_000
+"""Commits up to this long before an attempt began are still read for newer fences. A newer
+attempt's commits are stamped by the clock that numbered it, after its start, so they are
+never older than the attempt it supersedes whatever the skew between machines; the margin
+covers rounding only."""
+
+
+def _ids_text(file_ids: Sequence[int]) -> str:
+    ids = sorted({int(i) for i in file_ids})
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _ids_of(text: str) -> list[tuple[int, int]]:
+    runs = []
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        runs.append((int(low), int(high or low)))
+    return runs
+
+
+_COMMIT_INFOS: dict[str, dict[int, tuple[int, str | None]]] = {}
+"""table URI -> version -> (commit timestamp ms, fence): commit infos read so far (a version's
+commit never changes), so each fence check reads only the commits it has not seen."""
+_COMMIT_INFOS_KEPT = 4096
+
+
+def _window(dt: DeltaTable, since_ms: int) -> list[tuple[int, str | None]] | None:
+    """``(timestamp, fence)`` of every commit of ``dt`` stamped at or after ``since_ms``;
+    ``None`` when the log no longer reaches back that far."""
+    cache = _COMMIT_INFOS.setdefault(dt.table_uri, {})
+    top = dt.version()
+    version = top
+    fetch = 1
+    while True:
+        while version >= 0 and version in cache and cache[version][0] >= since_ms:
+            version -= 1
+        if version < 0 or version in cache:  # the whole log, or a commit before the window
+            return [cache[v] for v in range(version + 1, top + 1)]
+        fetch = max(fetch * 2, top - version + 1)
+        for info in dt.history(fetch):
+            fence = info.get(FENCE_KEY)
+            cache[int(info["version"])] = (
+                int(info.get("timestamp", 0)),
+                fence if isinstance(fence, str) else None,
+            )
+        if version not in cache:
+            return None  # trimmed below the window
+        if len(cache) > _COMMIT_INFOS_KEPT:
+            for old in sorted(cache)[: len(cache) - _COMMIT_INFOS_KEPT]:
+                del cache[old]
+
+
+def _superseding(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[int]:
+    """The ids of ``file_ids`` a newer attempt than ``number`` wrote in ``dt``.
+
+    Read from the commit infos since the attempt began (each commit read once per process,
+    however many ids and checks); when the log no longer reaches back that far, from the
+    per-id application transactions (a log replay per id, kept in every checkpoint).
+    """
+    wanted = {int(i) for i in file_ids}
+    window = _window(dt, number // 1000 - FENCE_MARGIN_MS)
+    if window is None:  # trimmed before the attempt began: ask the transactions
+        return sorted(
+            i for i in wanted if (dt.transaction_version(attempts.file_app_id(i)) or -1) > number
+        )
+    newer: set[int] = set()
+    for _, fence in window:
+        if fence is None or ":" not in fence:
+            continue
+        other, _, text = fence.partition(":")
+        if int(other) <= number:
+            continue
+        for low, high in _ids_of(text):
+            newer.update(i for i in wanted if low <= i <= high)
+    return sorted(newer)
+
+
+def backoff(attempt: int) -> None:
+    """Sleep before retry ``attempt`` (1, 2, ...): exponential, capped, jittered."""
+    delay = min(COMMIT_BACKOFF_MAX_S, COMMIT_BACKOFF_S * 2 ** (attempt - 1))
+    time.sleep(delay * random.uniform(0.5, 1.5))
+
+
+def landed(dt: DeltaTable, after: int, token: str) -> bool:
+    """Whether a commit carrying ``token`` landed after version ``after`` (``dt`` refreshed)."""
+    dt.update_incremental()  # raises when the log after ``after`` was trimmed: unresolved
+    newer = dt.version() - after
+    if newer <= 0:
+        return False
+    return any(info.get(COMMIT_ID_KEY) == token for info in dt.history(newer))
+
+
+RETENTION_KEY = "delta.logRetentionDuration"
+TRIMMED_LOG_CONFIG = {RETENTION_KEY: "interval 0 seconds"}
+LOG_RETENTION_ENV = "POINTLINE_LOG_RETENTION"
+REMOTE_LOG_RETENTION = "interval 1 hours"
+
+
+def log_retention(*, remote: bool) -> str:
+    """How long log entries behind a checkpoint are kept (``delta.logRetentionDuration``).
+
+    ``$POINTLINE_LOG_RETENTION`` (e.g. ``"interval 2 hours"``) when set; else an hour on an
+    object store, so a reader or a stale writer finds the commits it needs (listing the log
+    from a version costs the same however long it is), and nothing on a local disk, where
+    delta-rs lists the whole log directory on every commit. Either way a reader or writer whose
+    version was trimmed reloads at the newest version instead of failing
+    (:meth:`TableLocation.refresh`)."""
+    return os.environ.get(LOG_RETENTION_ENV) or (
+        REMOTE_LOG_RETENTION if remote else TRIMMED_LOG_CONFIG[RETENTION_KEY]
+    )
+
+
 # Rows per Arrow batch handed to delta-rs' writer on the rewrite path.
 _WRITE_BATCH_ROWS = 100_000
 
@@ -104,7 +298,7 @@ class Table:
 
     def __init__(
         self,
-        path: str | Path,
+        path: str | Path | StorePath,
         spec: TableSpec,
         *,
         configuration: Mapping[str, str] = TRIMMED_LOG_CONFIG,
@@ -115,13 +309,15 @@ class Table:
         self.location = TableLocation(path)
         self.spec = spec
         self.configuration = dict(configuration)
+        if RETENTION_KEY in self.configuration:
+            self.configuration[RETENTION_KEY] = log_retention(remote=self.location.remote)
         self.trim_every = trim_every
         self.compact_every = compact_every
         self.vacuum_retention_hours = vacuum_retention_hours
         self._dt: DeltaTable | None = None
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Location:
         return self.location.path
 
     @property
@@ -151,7 +347,7 @@ class Table:
         if dt is not None:
             try:
                 if self.location.has_moved(dt):
-                    dt.update_incremental()
+                    self.location.refresh(dt)
                 return dt
             except _io.LIBRARY_ERRORS:
                 self._dt = None  # reopen below: that raises TableCorruptError if damaged
@@ -194,7 +390,11 @@ class Table:
                 for name in addable
             ]
             with self.writing():
-                self.commit(lambda: dt.alter.add_columns(fields), f"add {addable} to {self.name}")
+                self.commit(
+                    lambda p: dt.alter.add_columns(fields, commit_properties=p),
+                    f"add {addable} to {self.name}",
+                    dt=dt,
+                )
                 dt.update_incremental()
         return dt
 
@@ -243,42 +443,59 @@ class Table:
 
     def commit(
         self,
-        action: Callable[[], T],
+        action: Callable[[CommitProperties], T],
         what: str,
         *,
         dt: DeltaTable | None = None,
         attempts: int = COMMIT_ATTEMPTS,
-    ) -> T:
-        """Run one Delta write, the one place deltalake write errors are translated.
+        metadata: Mapping[str, str] | None = None,
+    ) -> T | None:
+        """Run one guarded Delta commit, the one place deltalake write errors are translated.
 
-        A commit conflict (``CommitFailedError``) is retried after a small backoff, with
-        ``dt`` refreshed first; ``action`` must be safe to call again (``attempts=1``: a
-        stream that cannot be replayed).
+        ``action`` is given the commit's properties (:func:`guard` of ``dt`` as it is now,
+        with a fresh token): every attempt is built on the snapshot it was given. A conflict
+        (``CommitFailedError``) is retried after a jittered backoff with ``dt`` refreshed
+        first; ``action`` must be safe to call again (``attempts=1``: raise
+        :class:`CommitConflictError` instead). Any other library error after which the commit
+        may have landed is resolved by reading ``dt``'s log back: landed, it returns None.
 
         Raises:
-            StorageError: still conflicting after ``attempts`` tries, or deltalake, pyarrow
-                or the OS failed.
+            CommitConflictError: still conflicting after ``attempts`` tries.
+            StorageError: deltalake, pyarrow or the OS failed (nothing landed).
         """
+        token = uuid.uuid4().hex
         for attempt in range(1, attempts + 1):
+            before = None if dt is None else dt.version()
+            properties = guard(dt, {**(metadata or {}), COMMIT_ID_KEY: token})
             try:
-                return action()
-            except CommitFailedError as exc:
-                if attempt >= attempts:
-                    raise StorageError(
-                        f"{what} at {self.path}: commit failed after {attempt} attempt(s): "
-                        f"{_io.describe(exc)}"
-                    ) from exc
+                return action(properties)
             except _io.LIBRARY_ERRORS as exc:
-                raise StorageError(f"{what} at {self.path} failed: {_io.describe(exc)}") from exc
-            time.sleep(COMMIT_BACKOFF_S * 2 ** (attempt - 1))
-            if dt is not None:
-                try:
-                    dt.update_incremental()
-                except _io.LIBRARY_ERRORS as exc:
-                    raise TableCorruptError(
-                        f"table at {self.path} cannot be refreshed: {_io.describe(exc)}"
+                # creating a table another writer created first is a conflict too
+                created = dt is None and "already exists" in str(exc)
+                if not (isinstance(exc, CommitFailedError) or created):
+                    self._unless_landed(exc, what, dt, before, token)
+                    return None
+                if attempt >= attempts:
+                    raise CommitConflictError(
+                        f"{what} at {self.path}: another writer committed first, "
+                        f"{attempt} attempt(s): {_io.describe(exc)}"
                     ) from exc
+            backoff(attempt)
+            if dt is not None:
+                self.location.refresh(dt)
         raise StorageError(f"{what} at {self.path}: no attempt made")  # attempts < 1
+
+    def _unless_landed(
+        self, exc: BaseException, what: str, dt: DeltaTable | None, before: int | None, token: str
+    ) -> None:
+        """Return when the commit carrying ``token`` landed despite ``exc``; else raise."""
+        if dt is not None and before is not None:
+            try:
+                if landed(dt, before, token):
+                    return
+            except _io.LIBRARY_ERRORS:
+                pass
+        raise StorageError(f"{what} at {self.path} failed: {_io.describe(exc)}") from exc
 
     def append(self, rows: pl.DataFrame, key: list[str], *, nulls_equal: bool = False) -> None:
         """Add the rows (validated, on the spec) whose ``key`` is not stored yet.
@@ -304,13 +521,15 @@ class Table:
             target = self.location.uri if dt is None else dt
             before = -1 if dt is None else dt.version()
             self.commit(
-                lambda: write_deltalake(
+                lambda p: write_deltalake(
                     target,
                     data,
                     mode="append",
                     partition_by=list(self.spec.partition_by) or None,
                     configuration=self.configuration if dt is None else None,
                     writer_properties=_io.WRITER_PROPERTIES,
+                    storage_options=self.location.storage_options if dt is None else None,
+                    commit_properties=p,
                 ),
                 f"append to {self.name}",
                 dt=dt,
@@ -325,6 +544,8 @@ class Table:
         replay: Callable[[], Iterator[pl.DataFrame]] | None = None,
         removes: list[RemoveAction] | None = None,
         what: str | None = None,
+        based_on: tuple[int | None] | None = None,
+        attempts: int = COMMIT_ATTEMPTS,
     ) -> Commit | None:
         """Atomically replace every row of ``file_ids`` with the rows of ``frames``.
 
@@ -337,6 +558,10 @@ class Table:
             removes: the removal of the files holding the ids' rows when the caller knows it
                 (``[]``: no file holds them); default: found from the file statistics.
             what: the rows, for messages (default ``"file_id N"`` or ``"N files"``).
+            based_on: ``(version,)`` the caller's rows were computed from (``None``: no
+                table); the commit is refused with :class:`CommitConflictError` when the
+                table is at another version (the manifest's read-modify-write).
+            attempts: tries of the commit (1: a conflict raises at once).
 
         Returns:
             What was committed; ``None`` when nothing was (no rows, none stored).
@@ -356,6 +581,12 @@ class Table:
             if first is not None:
                 stream = itertools.chain([first], stream)
             dt = self.latest()
+            if based_on is not None and based_on[0] != (None if dt is None else dt.version()):
+                raise CommitConflictError(
+                    f"replace {what} in {self.name} at {self.path}: built on version "
+                    f"{based_on[0]}, the table is at "
+                    f"{None if dt is None else dt.version()}"
+                )
             if dt is None:
                 removes = []
             elif removes is None:
@@ -364,11 +595,12 @@ class Table:
                 return None  # nothing to write, nothing stored
             before = -1 if dt is None else dt.version()
             if removes is not None:
-                adds = self._add_and_remove(dt, ids, stream, removes, what)
-                version: int | None = before + 1
+                adds, retried = self._add_and_remove(dt, ids, stream, removes, what, attempts)
+                version: int | None = None if retried else before + 1
             else:  # some file mixes these ids with others: delta-rs rewrites such files
                 assert dt is not None
-                self._rewrite(dt, ids, stream if first is not None else None, replay, what)
+                stream_or_none = stream if first is not None else None
+                self._rewrite(dt, ids, stream_or_none, replay, what, attempts)
                 adds, version = [], (before + 1 if dt.version() == before + 1 else None)
             version, compacted = self._upkeep(version)
             return Commit(version, adds, removes is None or compacted)
@@ -380,9 +612,12 @@ class Table:
         frames: Iterator[pl.DataFrame],
         removes: list[RemoveAction],
         what: str,
-    ) -> list[AddAction]:
+        attempts: int,
+    ) -> tuple[list[AddAction], bool]:
         """Write ``frames`` as data files and commit them with ``removes`` in one commit
-        (creating the table when ``dt`` is None); a retry finds the removes again."""
+        (creating the table when ``dt`` is None); a retry finds the removes again on the
+        refreshed table (a table another writer created meanwhile is opened). Returns the
+        adds and whether the commit was retried."""
         label = f"replace {what} in {self.name} at {self.path}"
         written = data_files.DataFiles(self.location, self.spec)
         try:
@@ -395,21 +630,28 @@ class Table:
                     f"{label}: writing a data file failed: {_io.describe(exc)}"
                 ) from exc
             known = [removes]
+            base = [dt]
+            tries: list[int] = []
 
-            def attempt() -> None:
+            def attempt(properties: CommitProperties) -> None:
+                tries.append(1)
                 if known:
                     found: list[RemoveAction] | None = known.pop()
-                elif dt is None:
-                    raise StorageError(f"{label}: another writer created the table meanwhile")
                 else:
-                    found = data_files.files_to_remove(dt, ids)
+                    if base[0] is None:  # another writer created the table meanwhile
+                        base[0] = self.location.open()
+                    current = base[0]
+                    found = [] if current is None else data_files.files_to_remove(current, ids)
                 if found is None:
                     raise StorageError(
                         f"{label}: another writer rewrote the files of these ids meanwhile; "
                         "nothing was committed, retry"
                     )
+                if base[0] is not dt:  # built on the table just opened: guard that version
+                    properties = guard(base[0], properties.custom_metadata)
+                properties = fenced(properties, base[0], ids, label)
                 data_files.commit(
-                    dt,
+                    base[0],
                     self.location.uri,
                     _io.arrow_schema(self.spec),
                     self.spec.partition_by,
@@ -417,13 +659,15 @@ class Table:
                     ids,
                     removes=found,
                     configuration=self.configuration,
+                    storage_options=self.location.storage_options,
+                    properties=properties,
                 )
 
-            self.commit(attempt, f"replace {what} in {self.name}", dt=dt)
+            self.commit(attempt, f"replace {what} in {self.name}", dt=dt, attempts=attempts)
         except BaseException:
             written.discard()
             raise
-        return adds
+        return adds, len(tries) > 1
 
     def _rewrite(
         self,
@@ -432,11 +676,19 @@ class Table:
         frames: Iterator[pl.DataFrame] | None,
         replay: Callable[[], Iterator[pl.DataFrame]] | None,
         what: str,
+        attempts: int = COMMIT_ATTEMPTS,
     ) -> None:
         """delta-rs' overwrite with the ids' predicate (a delete when ``frames`` is None)."""
         predicate = file_predicate(ids)
         if frames is None:
-            self.commit(lambda: dt.delete(predicate), f"delete {what} from {self.name}", dt=dt)
+            self.commit(
+                lambda p: dt.delete(
+                    predicate, commit_properties=fenced(p, dt, ids, f"delete {what}")
+                ),
+                f"delete {what} from {self.name}",
+                dt=dt,
+                attempts=attempts,
+            )
             return
         failures: list[BaseException] = []
         pending = [frames]
@@ -450,7 +702,7 @@ class Table:
                 failures.append(exc)
                 raise
 
-        def write() -> None:
+        def write(properties: CommitProperties) -> None:
             rows = pending.pop() if pending else replay()  # type: ignore[misc]
             reader = pa.RecordBatchReader.from_batches(_io.arrow_schema(self.spec), batches(rows))
             write_deltalake(
@@ -460,6 +712,7 @@ class Table:
                 predicate=predicate,
                 partition_by=list(self.spec.partition_by) or None,
                 writer_properties=_io.WRITER_PROPERTIES,
+                commit_properties=fenced(properties, dt, ids, f"replace {what}"),
             )
 
         try:
@@ -467,7 +720,7 @@ class Table:
                 write,
                 f"replace {what} in {self.name}",
                 dt=dt,
-                attempts=COMMIT_ATTEMPTS if replay is not None else 1,
+                attempts=attempts if replay is not None else 1,
             )
         except Exception:
             if failures:  # an error of the frames themselves: raise it as it is
@@ -488,7 +741,11 @@ class Table:
         compact = self.compact_every is not None and version % self.compact_every == 0
         if not compact and version % self.trim_every:
             return version, False
-        return self.maintain(compact=compact, expected=version), compact
+        try:
+            return self.maintain(compact=compact, expected=version), compact
+        except CommitConflictError:
+            # upkeep is an optimisation: another writer's commit came first, it is done later
+            return None, compact
 
     def maintain(self, *, compact: bool = False, expected: int | None = None) -> int | None:
         """Compact small files (when ``compact``), set the table properties, checkpoint,
@@ -505,26 +762,170 @@ class Table:
                 return None
             valid = expected is None or dt.version() == expected
 
-            def step(action: Callable[[], object], what: str, commits: int = 1) -> None:
+            def step(
+                action: Callable[[CommitProperties], object], what: str, commits: int = 1
+            ) -> None:
                 nonlocal valid
                 before = dt.version()
-                self.commit(action, f"{what} {self.name}", attempts=1)
+                self.commit(action, f"{what} {self.name}", dt=dt, attempts=1)
                 valid = valid and dt.version() - before <= commits
 
             if compact:
-                step(lambda: dt.optimize.compact(), "compact")
+                before = dt.version()
+                self.compact(dt=dt)
+                valid = valid and dt.version() - before <= 1
             config = dt.metadata().configuration
             if any(config.get(key) != value for key, value in self.configuration.items()):
-                step(lambda: dt.alter.set_table_properties(self.configuration), "configure")
-            step(dt.create_checkpoint, "checkpoint")
-            step(dt.cleanup_metadata, "trim the log of")
+                step(
+                    lambda p: dt.alter.set_table_properties(
+                        self.configuration, commit_properties=p
+                    ),
+                    "configure",
+                )
+            step(lambda _: dt.create_checkpoint(), "checkpoint")
+            step(lambda _: dt.cleanup_metadata(), "trim the log of")
             if compact and self.vacuum_retention_hours is not None:
                 hours = self.vacuum_retention_hours
                 step(
-                    lambda: dt.vacuum(
+                    lambda _: dt.vacuum(
                         retention_hours=hours, dry_run=False, enforce_retention_duration=False
                     ),
                     "vacuum",
                     commits=2,  # VACUUM START and VACUUM END
                 )
             return dt.version() if valid else None
+
+    def compact(
+        self,
+        *,
+        dt: DeltaTable | None = None,
+        partition_filters: list[tuple[str, str, str]] | None = None,
+        target_size: int | None = None,
+    ) -> dict[str, int]:
+        """Fold the small data files of each partition into one, committed by pointline:
+        the adds and removes carry ``dataChange=false`` and the commit is guarded like every
+        other (a stale compaction never lands: delta-rs' own ``optimize.compact`` accepted a
+        remove of a file another compaction had already removed).
+
+        A conflict is retried with the same new files while every file it removes is still
+        in the refreshed table; otherwise the compaction is abandoned (its files deleted).
+
+        Returns:
+            ``numFilesRemoved``, ``numFilesAdded``, ``partitionsOptimized``.
+        """
+        target = target_size or COMPACT_TARGET_BYTES
+        with self.writing():
+            dt = dt or self.latest()
+            if dt is None:
+                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
+            groups = _small_file_groups(dt, partition_filters, target)
+            if not groups:
+                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
+            written = data_files.DataFiles(self.location, self.spec, flush_bytes=target)
+            removes: list[RemoveAction] = []
+            try:
+                for values, paths, sizes in groups:
+                    written.write(self._rows_of(paths, values))
+                    now = data_files._now_ms()
+                    removes += [
+                        RemoveAction(p, False, now, size, dict(values))
+                        for p, size in zip(paths, sizes, strict=True)
+                    ]
+                adds = [dataclasses.replace(a, data_change=False) for a in written.finish()]
+                removed = {r.path for r in removes}
+
+                def attempt(properties: CommitProperties) -> None:
+                    present = {
+                        unquote(p) for p in pl.DataFrame(dt.get_add_actions(flatten=True))["path"]
+                    }
+                    if not removed <= present:
+                        raise _Abandoned
+                    dt.create_write_transaction(
+                        [*adds, *removes],
+                        mode="append",
+                        schema=_io.arrow_schema(self.spec),
+                        partition_by=list(self.spec.partition_by),
+                        commit_properties=properties,
+                    )
+
+                self.commit(attempt, f"compact {self.name}", dt=dt)
+            except _Abandoned:
+                written.discard()
+                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
+            except BaseException:
+                written.discard()
+                raise
+            return {
+                "numFilesRemoved": len(removes),
+                "numFilesAdded": len(adds),
+                "partitionsOptimized": len(groups),
+            }
+
+    def _rows_of(self, paths: list[str], values: Mapping[str, str]) -> pl.DataFrame:
+        """The rows of these data files (relative paths) with their partition columns."""
+        uris = [f"{self.location.uri}/{p}" for p in paths]
+        rows = pl.read_parquet(uris, storage_options=self.location.storage_options)
+        schema = self.spec.to_polars()
+        rows = rows.with_columns(
+            (
+                pl.lit(value).str.to_date("%Y-%m-%d")
+                if schema[name] == pl.Date
+                else pl.lit(value).cast(schema[name])
+            ).alias(name)
+            for name, value in values.items()
+        )
+        rows = _io.conform(rows, self.spec, self.path)
+        order = [c for c in ("file_id", "file_seq") if c in rows.columns]
+        return rows.sort(order, maintain_order=True) if order else rows
+
+
+class _Abandoned(Exception):
+    """A compaction whose files another writer removed meanwhile."""
+
+
+COMPACT_TARGET_BYTES = 128 * 1024 * 1024
+"""Data files smaller than this are compacted (and new ones hold about this much)."""
+
+
+def _small_file_groups(
+    dt: DeltaTable, partition_filters: list[tuple[str, str, str]] | None, target: int
+) -> list[tuple[dict[str, str], list[str], list[int]]]:
+    """``(partition values, paths, sizes)`` of each partition holding 2+ files below ``target``."""
+    actions = pl.DataFrame(dt.get_add_actions(flatten=True))
+    if actions.height < 2:
+        return []
+    actions = actions.filter(pl.col("size_bytes") < target)
+    partition_columns = [c for c in actions.columns if c.startswith("partition.")]
+    groups: dict[tuple[tuple[str, str], ...], tuple[list[str], list[int]]] = {}
+    for row in actions.iter_rows(named=True):
+        values = {
+            c.removeprefix("partition."): data_files.partition_text(row[c])
+            for c in partition_columns
+            if row[c] is not None
+        }
+        if not _matches(values, partition_filters):
+            continue
+        paths, sizes = groups.setdefault(tuple(values.items()), ([], []))
+        paths.append(unquote(row["path"]))
+        sizes.append(int(row["size_bytes"]))
+    return [(dict(k), p, s) for k, (p, s) in groups.items() if len(p) > 1]
+
+
+def _matches(values: Mapping[str, str], filters: list[tuple[str, str, str]] | None) -> bool:
+    for column, op, wanted in filters or []:
+        have = values.get(column)
+        if have is None:
+            return False
+        ok = {
+            "=": have == wanted,
+            "!=": have != wanted,
+            ">=": have >= wanted,
+            "<=": have <= wanted,
+            ">": have > wanted,
+            "<": have < wanted,
+        }.get(op)
+        if ok is None:
+            raise ValueError(f"unsupported partition filter operator {op!r}")
+        if not ok:
+            return False
+    return True
