@@ -110,6 +110,11 @@ class Lake(ResearchReads):
         return isinstance(self.root, StorePath)
 
     @property
+    def storage_options(self) -> dict[str, str] | None:
+        """The object-store options of a remote lake (what a worker's ``Lake`` needs too)."""
+        return self.root.options if isinstance(self.root, StorePath) else None
+
+    @property
     def bronze_root(self) -> Location:
         return self.layout.bronze_root
 

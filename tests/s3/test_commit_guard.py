@@ -13,7 +13,7 @@ from deltalake.exceptions import CommitFailedError
 
 from pointline.errors import StorageError
 from pointline.schemas.registry import get_table_spec
-from pointline.v2.storage.delta import _io, data_files
+from pointline.v2.storage.delta import common, data_files
 from pointline.v2.storage.delta.manifest_store import DeltaManifestStore
 from pointline.v2.storage.delta.table import (
     COMMIT_ID_KEY,
@@ -74,7 +74,7 @@ def test_a_commit_built_on_a_stale_version_is_refused(lake_root: LakeRoot) -> No
         data_files.commit(
             stale,
             table.location.uri,
-            _io.arrow_schema(SPEC),
+            common.arrow_schema(SPEC),
             SPEC.partition_by,
             adds,
             [3],
@@ -87,7 +87,7 @@ def test_a_commit_built_on_a_stale_version_is_refused(lake_root: LakeRoot) -> No
     data_files.commit(
         fresh,
         table.location.uri,
-        _io.arrow_schema(SPEC),
+        common.arrow_schema(SPEC),
         SPEC.partition_by,
         adds,
         [3],
@@ -162,7 +162,7 @@ def test_an_ambiguous_commit_is_resolved_by_reading_back(lake_root: LakeRoot) ->
         data_files.commit(
             dt,
             table.location.uri,
-            _io.arrow_schema(SPEC),
+            common.arrow_schema(SPEC),
             SPEC.partition_by,
             adds,
             [2],
@@ -195,7 +195,7 @@ def test_a_handle_whose_log_was_trimmed_reloads_instead_of_failing(tmp_path, mon
         writer.replace([i], [log_rows(i)])
     log = tmp_path / "lake" / "silver" / "validation_log" / "_delta_log"
     assert not (log / f"{version + 1:020d}.json").exists()  # the commits after it are gone
-    with pytest.raises(_io.LIBRARY_ERRORS):  # that version cannot be replayed any more
+    with pytest.raises(common.LIBRARY_ERRORS):  # that version cannot be replayed any more
         DeltaTable(str(log.parent), version=version + 1)
     reader.location.refresh(held)
     assert held.version() == writer.snapshot().version()

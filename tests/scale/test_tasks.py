@@ -47,13 +47,14 @@ def test_a_task_is_plain_data_naming_the_lake_by_its_absolute_root(tmp_path: Pat
 
 
 def test_storage_options_travel_to_the_worker_lake(tmp_path: Path):
-    lake = Lake(tmp_path / "lake")
-    lake.storage_options = {"AWS_REGION": "eu-west-1"}  # what an object-store Lake will expose
+    lake = Lake("s3://bucket/lake", storage_options={"AWS_REGION": "eu-west-1"})
     spec = LakeSpec.of(lake)
+    assert spec.root == "s3://bucket/lake"
     assert spec.storage_options == (("AWS_REGION", "eu-west-1"),)
-    # the local Lake does not take them yet (issue 15): the worker says so, it does not drop them
-    with pytest.raises(TypeError, match="storage_options"):
-        spec.open()
+    opened = spec.open()  # what a worker builds: the same store, the same options
+    assert str(opened.root) == "s3://bucket/lake"
+    assert opened.storage_options == {"AWS_REGION": "eu-west-1"}
+    assert LakeSpec.of(Lake(tmp_path / "lake")).storage_options is None
 
 
 class KilledWorker(Exception):  # named like dask.distributed's

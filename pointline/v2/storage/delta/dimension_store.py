@@ -33,7 +33,7 @@ from deltalake.exceptions import CommitFailedError
 
 from pointline.errors import StorageError, VersionMismatchError
 from pointline.schemas.dimensions import DIM_SYMBOL
-from pointline.v2.storage.delta import _io
+from pointline.v2.storage.delta import common
 from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE, store_table_path
 from pointline.v2.storage.delta.table import Table, guard
 from pointline.v2.storage.store_path import Location, StorePath
@@ -75,7 +75,7 @@ class DeltaDimensionStore:
         """
         dt = self._table.latest()
         if dt is None:
-            return _io.empty_frame(DIM_SYMBOL)
+            return common.empty_frame(DIM_SYMBOL)
         # dim_symbol is read before every ingestion; a version already read is served from
         # memory (a Delta version never changes).
         if self._cached is None or self._cached[0] != dt.version():
@@ -115,7 +115,7 @@ class DeltaDimensionStore:
 
         frame = validate_frame(DIM_SYMBOL, df)
         dim_symbol.validate(frame)
-        data = _io.to_arrow(frame.sort(_SORT), DIM_SYMBOL)
+        data = common.to_arrow(frame.sort(_SORT), DIM_SYMBOL)
         table = self._table
         with table.writing():
             dt = table.snapshot()
@@ -150,9 +150,9 @@ class DeltaDimensionStore:
                     f"dim_symbol at {self.table_path}: version mismatch: expected version "
                     f"{expected_version}, another writer committed after version {current}"
                 ) from exc
-            except _io.LIBRARY_ERRORS as exc:
+            except common.LIBRARY_ERRORS as exc:
                 raise StorageError(
-                    f"save dim_symbol at {self.table_path} failed: {_io.describe(exc)}"
+                    f"save dim_symbol at {self.table_path} failed: {common.describe(exc)}"
                 ) from exc
             return dt.version()
 

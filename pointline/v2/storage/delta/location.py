@@ -25,7 +25,7 @@ import polars as pl
 from deltalake import DeltaTable
 
 from pointline.errors import StorageError, TableCorruptError
-from pointline.v2.storage.delta import _io
+from pointline.v2.storage.delta import common
 from pointline.v2.storage.delta.layout import lock_path_for
 from pointline.v2.storage.store_path import Location, StorePath, as_location, local_path
 
@@ -100,7 +100,7 @@ class TableLocation:
                 return False
             data = any(e.endswith(".parquet") for e in where.list())
         except Exception as exc:  # obstore raises its own error classes
-            raise StorageError(f"table at {where}: listing failed: {_io.describe(exc)}") from exc
+            raise StorageError(f"table at {where}: listing failed: {common.describe(exc)}") from exc
         if data:
             raise TableCorruptError(
                 f"table at {where}: data files but no readable commit in _delta_log (the "
@@ -118,10 +118,10 @@ class TableLocation:
             return None
         try:
             return DeltaTable(self.uri, version=version, storage_options=self.storage_options)
-        except _io.LIBRARY_ERRORS as exc:
+        except common.LIBRARY_ERRORS as exc:
             at = "" if version is None else f" at version {version}"
             raise TableCorruptError(
-                f"table at {self.path} cannot be opened{at}: {_io.describe(exc)}"
+                f"table at {self.path} cannot be opened{at}: {common.describe(exc)}"
             ) from exc
 
     def has_moved(self, dt: DeltaTable) -> bool:
@@ -146,7 +146,7 @@ class TableLocation:
             return int(last["version"]) > version
         except FileNotFoundError:
             return False  # no checkpoint at all: no newer commit either (checked above)
-        except (OSError, ValueError, KeyError, TypeError, *_io.LIBRARY_ERRORS):
+        except (OSError, ValueError, KeyError, TypeError, *common.LIBRARY_ERRORS):
             return True
 
     def refresh(self, dt: DeltaTable) -> None:
@@ -162,7 +162,7 @@ class TableLocation:
         try:
             dt.update_incremental()
             return
-        except _io.LIBRARY_ERRORS:
+        except common.LIBRARY_ERRORS:
             pass
         fresh = self.open()
         if fresh is None:
@@ -207,7 +207,7 @@ class TableLocation:
                 missing_columns="insert",
                 storage_options=self.storage_options,
             )
-        except _io.LIBRARY_ERRORS:
+        except common.LIBRARY_ERRORS:
             return None
 
     def write_parquet(self, relative: str, rows: pl.DataFrame, compression: str) -> int:

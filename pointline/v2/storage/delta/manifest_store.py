@@ -41,7 +41,7 @@ from pointline.errors import TableCorruptError
 from pointline.schemas.control import INGEST_MANIFEST
 from pointline.schemas.types import INGEST_STATUS_SUCCESS
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
-from pointline.v2.storage.delta import _io, data_files
+from pointline.v2.storage.delta import common, data_files
 from pointline.v2.storage.delta.table import (
     COMMIT_ATTEMPTS,
     CommitConflictError,
@@ -193,7 +193,7 @@ class DeltaManifestStore:
         with self._table.writing():
             self._refresh()
             new_rows: dict[Identity, Row] = {}
-            created = _io.now_us()
+            created = common.now_us()
             next_id = self._max_id + 1
             for ident in idents:
                 if ident in self._by_identity or ident in new_rows:
@@ -218,7 +218,7 @@ class DeltaManifestStore:
     def _update(self, updates: list[StatusUpdate]) -> None:
         with self._table.writing():
             self._refresh()
-            processed_at = _io.now_us()
+            processed_at = common.now_us()
             new_rows: dict[int, Row] = {}
             for file_id, status, meta, result in updates:
                 current = new_rows.get(file_id) or self._by_id.get(file_id)

@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from pointline.schemas.control import VALIDATION_LOG
-from pointline.v2.storage.delta import _io
+from pointline.v2.storage.delta import common
 from pointline.v2.storage.delta.layout import VALIDATION_LOG_TABLE, store_table_path
 from pointline.v2.storage.delta.table import Table
 from pointline.v2.storage.store_path import Location, StorePath
@@ -118,6 +118,6 @@ class DeltaQuarantineStore:
     @staticmethod
     def _rows(table_name: str, df: pl.DataFrame, *, reason: str, file_id: int) -> pl.DataFrame:
         rows = build_validation_log_rows(
-            table_name, df, reason=reason, file_id=file_id, logged_at_ts_us=_io.now_us()
+            table_name, df, reason=reason, file_id=file_id, logged_at_ts_us=common.now_us()
         )
         return rows.unique(_KEY, keep="first", maintain_order=True)

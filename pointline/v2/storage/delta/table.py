@@ -61,7 +61,7 @@ from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Tra
 from pointline.errors import StorageError, TableCorruptError, TableSchemaMismatchError
 from pointline.schemas.types import TableSpec
 from pointline.v2.storage import attempts
-from pointline.v2.storage.delta import _io, data_files
+from pointline.v2.storage.delta import common, data_files
 from pointline.v2.storage.delta.location import TableLocation
 from pointline.v2.storage.store_path import Location, StorePath
 
@@ -349,7 +349,7 @@ class Table:
                 if self.location.has_moved(dt):
                     self.location.refresh(dt)
                 return dt
-            except _io.LIBRARY_ERRORS:
+            except common.LIBRARY_ERRORS:
                 self._dt = None  # reopen below: that raises TableCorruptError if damaged
         dt = self.location.open()
         if dt is not None:
@@ -376,7 +376,7 @@ class Table:
         problems += [
             f"column {c!r} is {have[c]} in the table, the spec says {want[c]}"
             for c in want
-            if c in have and have[c] != want[c] and not _io.same_values(have[c], want[c])
+            if c in have and have[c] != want[c] and not common.same_values(have[c], want[c])
         ]
         if problems:
             raise TableSchemaMismatchError(
@@ -386,7 +386,7 @@ class Table:
             )
         if addable:
             fields = [
-                Field.from_arrow(_io.arrow_schema(self.spec).field(name).with_nullable(True))
+                Field.from_arrow(common.arrow_schema(self.spec).field(name).with_nullable(True))
                 for name in addable
             ]
             with self.writing():
@@ -415,7 +415,7 @@ class Table:
         """
         dt = self.snapshot() if dt is None else dt
         if dt is None:
-            return _io.empty_frame(self.spec)
+            return common.empty_frame(self.spec)
         if columns is not None:
             known = {f.name for f in dt.schema().fields}
             missing = [c for c in columns if c not in known]
@@ -428,12 +428,12 @@ class Table:
         try:
             if df is None:
                 df = pl.from_arrow(dt.to_pyarrow_table(filters=filters, columns=columns))
-        except _io.LIBRARY_ERRORS as exc:
+        except common.LIBRARY_ERRORS as exc:
             raise TableCorruptError(
-                f"table {self.name} at {self.path} cannot be read: {_io.describe(exc)}"
+                f"table {self.name} at {self.path} cannot be read: {common.describe(exc)}"
             ) from exc
         assert isinstance(df, pl.DataFrame)  # a Table always gives a frame
-        return _io.conform(df, self.spec, self.path, columns)
+        return common.conform(df, self.spec, self.path, columns)
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -469,7 +469,7 @@ class Table:
             properties = guard(dt, {**(metadata or {}), COMMIT_ID_KEY: token})
             try:
                 return action(properties)
-            except _io.LIBRARY_ERRORS as exc:
+            except common.LIBRARY_ERRORS as exc:
                 # creating a table another writer created first is a conflict too
                 created = dt is None and "already exists" in str(exc)
                 if not (isinstance(exc, CommitFailedError) or created):
@@ -478,7 +478,7 @@ class Table:
                 if attempt >= attempts:
                     raise CommitConflictError(
                         f"{what} at {self.path}: another writer committed first, "
-                        f"{attempt} attempt(s): {_io.describe(exc)}"
+                        f"{attempt} attempt(s): {common.describe(exc)}"
                     ) from exc
             backoff(attempt)
             if dt is not None:
@@ -493,9 +493,9 @@ class Table:
             try:
                 if landed(dt, before, token):
                     return
-            except _io.LIBRARY_ERRORS:
+            except common.LIBRARY_ERRORS:
                 pass
-        raise StorageError(f"{what} at {self.path} failed: {_io.describe(exc)}") from exc
+        raise StorageError(f"{what} at {self.path} failed: {common.describe(exc)}") from exc
 
     def append(self, rows: pl.DataFrame, key: list[str], *, nulls_equal: bool = False) -> None:
         """Add the rows (validated, on the spec) whose ``key`` is not stored yet.
@@ -517,7 +517,7 @@ class Table:
                 )
                 if rows.height == 0:
                     return
-            data = _io.to_arrow(rows, self.spec)
+            data = common.to_arrow(rows, self.spec)
             target = self.location.uri if dt is None else dt
             before = -1 if dt is None else dt.version()
             self.commit(
@@ -527,7 +527,7 @@ class Table:
                     mode="append",
                     partition_by=list(self.spec.partition_by) or None,
                     configuration=self.configuration if dt is None else None,
-                    writer_properties=_io.WRITER_PROPERTIES,
+                    writer_properties=common.WRITER_PROPERTIES,
                     storage_options=self.location.storage_options if dt is None else None,
                     commit_properties=p,
                 ),
@@ -625,9 +625,9 @@ class Table:
                 for frame in frames:
                     written.write(frame)
                 adds = written.finish()
-            except _io.LIBRARY_ERRORS as exc:
+            except common.LIBRARY_ERRORS as exc:
                 raise StorageError(
-                    f"{label}: writing a data file failed: {_io.describe(exc)}"
+                    f"{label}: writing a data file failed: {common.describe(exc)}"
                 ) from exc
             known = [removes]
             base = [dt]
@@ -653,7 +653,7 @@ class Table:
                 data_files.commit(
                     base[0],
                     self.location.uri,
-                    _io.arrow_schema(self.spec),
+                    common.arrow_schema(self.spec),
                     self.spec.partition_by,
                     adds,
                     ids,
@@ -696,7 +696,7 @@ class Table:
         def batches(rows: Iterator[pl.DataFrame]) -> Iterator[pa.RecordBatch]:
             try:
                 for frame in rows:
-                    table = _io.to_arrow(frame, self.spec)
+                    table = common.to_arrow(frame, self.spec)
                     yield from table.to_batches(max_chunksize=_WRITE_BATCH_ROWS)
             except BaseException as exc:  # kept: the writer wraps what it raises
                 failures.append(exc)
@@ -704,14 +704,16 @@ class Table:
 
         def write(properties: CommitProperties) -> None:
             rows = pending.pop() if pending else replay()  # type: ignore[misc]
-            reader = pa.RecordBatchReader.from_batches(_io.arrow_schema(self.spec), batches(rows))
+            reader = pa.RecordBatchReader.from_batches(
+                common.arrow_schema(self.spec), batches(rows)
+            )
             write_deltalake(
                 dt,
                 reader,
                 mode="overwrite",
                 predicate=predicate,
                 partition_by=list(self.spec.partition_by) or None,
-                writer_properties=_io.WRITER_PROPERTIES,
+                writer_properties=common.WRITER_PROPERTIES,
                 commit_properties=fenced(properties, dt, ids, f"replace {what}"),
             )
 
@@ -843,7 +845,7 @@ class Table:
                     dt.create_write_transaction(
                         [*adds, *removes],
                         mode="append",
-                        schema=_io.arrow_schema(self.spec),
+                        schema=common.arrow_schema(self.spec),
                         partition_by=list(self.spec.partition_by),
                         commit_properties=properties,
                     )
@@ -874,7 +876,7 @@ class Table:
             ).alias(name)
             for name, value in values.items()
         )
-        rows = _io.conform(rows, self.spec, self.path)
+        rows = common.conform(rows, self.spec, self.path)
         order = [c for c in ("file_id", "file_seq") if c in rows.columns]
         return rows.sort(order, maintain_order=True) if order else rows
 
