@@ -12,6 +12,7 @@ import dataclasses
 import datetime
 import gzip
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -43,8 +44,9 @@ def snapshot() -> pl.DataFrame:
     )
 
 
-def new_lake(root: Path, **settings: int) -> Lake:
-    """A lake whose dim_symbol covers :data:`SYMBOLS` (not DOGEUSDT)."""
+def new_lake(root: Path | str, **settings: Any) -> Lake:
+    """A lake whose dim_symbol covers :data:`SYMBOLS` (not DOGEUSDT); ``settings`` are
+    ``Lake`` keywords (``storage_options`` for an object-store root)."""
     options = {"stream_threshold_bytes": STREAM_THRESHOLD_BYTES, "chunk_rows": CHUNK_ROWS}
     lake = Lake(root, **{**options, **settings})
     lake.upsert_symbols(snapshot(), DEFAULT_START_US - DAY_US)

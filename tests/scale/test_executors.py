@@ -144,6 +144,21 @@ def test_results_and_silver_are_those_of_the_serial_path(
     mixed.assert_same_silver(reference, lake)
 
 
+@pytest.mark.parametrize("kind", ["pool", "dask"])
+def test_on_an_s3_lake_the_executors_give_the_serial_results(
+    kind: str, request: pytest.FixtureRequest, s3_root, bronze: Path, serial
+):
+    """The same directory into ``s3://`` from a process pool and a Dask cluster: every
+    per-file result and every Silver table equal the serial local lake's."""
+    executor = _executor(request, kind)
+    reference, first, again = serial
+    lake = mixed.new_lake(s3_root.root, storage_options=s3_root.storage_options, batch_files=4)
+    results = lake.ingest(bronze, executor=executor)
+    assert mixed.as_dicts(results) == mixed.as_dicts(first)
+    mixed.assert_same_silver(reference, lake)
+    assert mixed.as_dicts(lake.ingest(bronze, executor=executor)) == mixed.as_dicts(again)
+
+
 def test_a_dry_run_on_an_executor_writes_nothing(tmp_path: Path, bronze: Path, pool):
     serial_lake = mixed.new_lake(tmp_path / "serial")
     lake = mixed.new_lake(tmp_path / "lake", batch_files=4)
