@@ -615,9 +615,10 @@ def _take_back(
     if fresh and stores.events.replaces:
         ids = [f.key for f in fresh]
         try:
-            stores.events.replace(spec.name, ids, [])
-            if stores.log is not None and stores.log.replaces:
-                stores.log.replace(spec.name, ids, [])
+            with attempts.taking_back():  # only rows this attempt committed
+                stores.events.replace(spec.name, ids, [])
+                if stores.log is not None and stores.log.replaces:
+                    stores.log.replace(spec.name, ids, [])
         except Exception as undo:
             for item in fresh:
                 item.record = False
