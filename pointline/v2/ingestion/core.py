@@ -622,11 +622,17 @@ def _take_back(
     unwritten = isinstance(exc, TableCorruptError) and what == spec.name
     fresh = [] if unwritten else [f for f in items if not f.was_success]
     if fresh and stores.events.replaces:
-        ids = [i for f in fresh for i in f.replaced_ids]
+        own = [f.key for f in fresh]
+        earlier = [file_id for f in fresh for file_id, _ in f.earlier]
         try:
-            stores.events.replace(spec.name, ids, [])
-            if stores.log is not None and stores.log.replaces:
-                stores.log.replace(spec.name, ids, [])
+            with attempts.taking_back():  # only rows this attempt committed
+                stores.events.replace(spec.name, own, [])
+                if stores.log is not None and stores.log.replaces:
+                    stores.log.replace(spec.name, own, [])
+            if earlier:  # the superseded identities' rows go whoever wrote them
+                stores.events.replace(spec.name, earlier, [])
+                if stores.log is not None and stores.log.replaces:
+                    stores.log.replace(spec.name, earlier, [])
             for item in fresh:
                 item.earlier_removed = bool(item.earlier)
         except Exception as undo:

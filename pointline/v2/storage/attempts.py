@@ -29,6 +29,7 @@ class Attempt:
 
     number: int
     superseded: bool = False
+    taking_back: bool = False
 
 
 _CURRENT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar(
@@ -52,6 +53,27 @@ def mark_superseded() -> None:
     current = _CURRENT.get()
     if current is not None:
         current.superseded = True
+
+
+def is_taking_back() -> bool:
+    """Whether the current attempt is taking back its own rows (see :func:`taking_back`)."""
+    current = _CURRENT.get()
+    return current is not None and current.taking_back
+
+
+@contextmanager
+def taking_back() -> Iterator[None]:
+    """Replacements made inside remove only rows this attempt committed: the ids whose rows
+    another attempt wrote (or nobody) are left alone."""
+    current = _CURRENT.get()
+    if current is None:
+        yield
+        return
+    before, current.taking_back = current.taking_back, True
+    try:
+        yield
+    finally:
+        current.taking_back = before
 
 
 @contextmanager

@@ -61,6 +61,7 @@ from deltalake.transaction import AddAction, CommitProperties, RemoveAction, Tra
 from pointline.errors import StorageError, TableCorruptError, TableSchemaMismatchError
 from pointline.schemas.types import TableSpec
 from pointline.v2.storage import attempts
+from pointline.v2.storage.attempts import current_attempt, is_taking_back
 from pointline.v2.storage.delta import common, data_files
 from pointline.v2.storage.delta.location import TableLocation
 from pointline.v2.storage.store_path import Location, StorePath
@@ -192,6 +193,26 @@ def _window(dt: DeltaTable, since_ms: int) -> list[tuple[int, str | None]] | Non
         if len(cache) > _COMMIT_INFOS_KEPT:
             for old in sorted(cache)[: len(cache) - _COMMIT_INFOS_KEPT]:
                 del cache[old]
+
+
+def owned(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[int]:
+    """The ids of ``file_ids`` whose rows in ``dt`` attempt ``number`` wrote last."""
+    wanted = {int(i) for i in file_ids}
+    window = _window(dt, number // 1000 - FENCE_MARGIN_MS)
+    if window is None:
+        return sorted(
+            i for i in wanted if dt.transaction_version(attempts.file_app_id(i)) == number
+        )
+    last: dict[int, int] = {}
+    for _, fence in reversed(window):  # oldest first: the last writer of an id wins
+        if fence is None or ":" not in fence:
+            continue
+        other, _, text = fence.partition(":")
+        for low, high in _ids_of(text):
+            for i in wanted:
+                if low <= i <= high:
+                    last[i] = int(other)
+    return sorted(i for i, n in last.items() if n == number)
 
 
 def _superseding(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[int]:
@@ -581,6 +602,12 @@ class Table:
             if first is not None:
                 stream = itertools.chain([first], stream)
             dt = self.latest()
+            number = current_attempt()
+            if first is None and number is not None and is_taking_back():
+                # a take-back removes only this attempt's own rows
+                ids = [] if dt is None else owned(dt, ids, number)
+                if not ids:
+                    return None
             if based_on is not None and based_on[0] != (None if dt is None else dt.version()):
                 raise CommitConflictError(
                     f"replace {what} in {self.name} at {self.path}: built on version "
@@ -595,7 +622,16 @@ class Table:
                 return None  # nothing to write, nothing stored
             before = -1 if dt is None else dt.version()
             if removes is not None:
-                adds, retried = self._add_and_remove(dt, ids, stream, removes, what, attempts)
+                try:
+                    adds, retried = self._add_and_remove(dt, ids, stream, removes, what, attempts)
+                except _Mixed:
+                    if replay is None:
+                        raise
+                    # files now mix these ids with others: delta-rs rewrites them instead
+                    current = self.latest()
+                    assert current is not None
+                    self._rewrite(current, ids, replay(), replay, what, attempts)
+                    return Commit(None, [], True)
                 version: int | None = None if retried else before + 1
             else:  # some file mixes these ids with others: delta-rs rewrites such files
                 assert dt is not None
@@ -643,9 +679,10 @@ class Table:
                     current = base[0]
                     found = [] if current is None else data_files.files_to_remove(current, ids)
                 if found is None:
-                    raise StorageError(
-                        f"{label}: another writer rewrote the files of these ids meanwhile; "
-                        "nothing was committed, retry"
+                    raise _Mixed(
+                        f"{label}: another writer rewrote the files of these ids meanwhile "
+                        "(a compaction or a batch mixed them with other ids); nothing was "
+                        "committed"
                     )
                 if base[0] is not dt:  # built on the table just opened: guard that version
                     properties = guard(base[0], properties.custom_metadata)
@@ -879,6 +916,10 @@ class Table:
         rows = common.conform(rows, self.spec, self.path)
         order = [c for c in ("file_id", "file_seq") if c in rows.columns]
         return rows.sort(order, maintain_order=True) if order else rows
+
+
+class _Mixed(StorageError):
+    """The files of the ids being replaced were mixed with other ids by another writer."""
 
 
 class _Abandoned(Exception):
