@@ -48,8 +48,9 @@ def check_parsed_columns(df: pl.DataFrame, spec: TableSpec, *, source: str) -> N
             f"{source}: parsed rows do not fit table {spec.name!r}: "
             f"missing columns {missing}, unexpected columns {unexpected}"
         )
+    schema = df.schema  # built once: each ``df.schema`` builds a new Schema
     for column in spec.column_specs:
-        got = df.schema.get(column.name)
+        got = schema.get(column.name)
         if got is None or _widens_to(got, column.dtype):
             continue
         scale = f" scaled by {column.scale:,}" if column.scale else ""
@@ -100,13 +101,21 @@ def check_timestamps(df: pl.DataFrame, file_date: datetime.date | None) -> pl.Da
     """Reject rows whose ``ts_event_us`` no date can come of (``invalid_timestamp``) or that
     lies more than a day outside the file's date (``implausible_timestamp``: seconds or
     milliseconds read as microseconds land in 1970)."""
+    column = df.get_column("ts_event_us")
+    low, high = column.min(), column.max()  # the usual file: both in range, no query at all
+    if low is None:
+        return df
     ts = pl.col("ts_event_us")
     text = ts.cast(pl.Utf8)
-    df = _flag(df, ~ts.is_between(TS_MIN_US, TS_MAX_US), reasons.INVALID_TIMESTAMP, _TS, text)
+    if low < TS_MIN_US or high > TS_MAX_US:  # type: ignore[operator]
+        df = _flag(df, ~ts.is_between(TS_MIN_US, TS_MAX_US), reasons.INVALID_TIMESTAMP, _TS, text)
     if file_date is None:
         return df
     day = (file_date - datetime.date(1970, 1, 1)).days * _US_PER_DAY
-    outside = ~ts.is_between(day - _US_PER_DAY, day + 2 * _US_PER_DAY, closed="left")
+    first, last = day - _US_PER_DAY, day + 2 * _US_PER_DAY
+    if first <= low and high < last:  # type: ignore[operator]
+        return df
+    outside = ~ts.is_between(first, last, closed="left")
     return _flag(df, outside, reasons.IMPLAUSIBLE_TIMESTAMP, _TS, text)
 
 
