@@ -9,7 +9,7 @@ import polars as pl
 
 from pointline.cli import render
 from pointline.cli.options import TimestampType, settings, shared_options
-from pointline.cli.show import DEFAULT_SHOWN_ROWS, FORMATS, output_format, text_lists
+from pointline.cli.show import DEFAULT_SHOWN_ROWS, output_format, output_options, text_lists
 
 
 def _summary(frame: pl.DataFrame) -> pl.DataFrame:
@@ -46,18 +46,7 @@ def _summary(frame: pl.DataFrame) -> pl.DataFrame:
     show_default=True,
     help="Rows shown in the table (--json and --output have every row).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    help="table (default), csv (to --output or stdout) or parquet (to --output).",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write every row to this file (.csv or .parquet).",
-)
+@output_options
 @shared_options
 def book(
     exchange: str,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import polars as pl
@@ -106,6 +108,22 @@ def quarantine(file_id: int | None, limit: int) -> None:
     console.print(render.frame_table(shown, title=title))
 
 
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--format`` and ``--output``, shared by the commands that print rows."""
+    command = click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write every row to this file (.csv or .parquet).",
+    )(command)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        help="table (default), csv (to --output or stdout) or parquet (to --output).",
+    )(command)
+
+
 def text_lists(frame: pl.DataFrame) -> pl.DataFrame:
     """List columns as ``[a,b,c]`` text (CSV has no lists)."""
     lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
@@ -158,18 +176,7 @@ def output_format(fmt: str | None, output: Path | None) -> str:
     type=click.IntRange(min=0),
     help=f"At most this many rows (the table format shows {DEFAULT_SHOWN_ROWS} by default).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    help="table (default), csv (to --output or stdout) or parquet (to --output).",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the rows to this file (.csv or .parquet).",
-)
+@output_options
 @shared_options
 def scan(
     table: str,
