@@ -267,7 +267,7 @@ def commit(
     added to their commit info.
 
     The one call that commits a replacement (``tests/crash_child.py`` pauses a writer here)."""
-    properties = with_metadata(properties, {REPLACED_KEY: _id_text(file_ids)})
+    properties = with_metadata(properties, {REPLACED_KEY: id_text(file_ids)})
     if dt is None:
         create_table_with_add_actions(
             str(table_path),
@@ -302,7 +302,7 @@ def with_metadata(
     )
 
 
-def _id_text(file_ids: Sequence[int]) -> str:
+def id_text(file_ids: Sequence[int]) -> str:
     """``"3"``, ``"1-4,9"``: the ids, runs of consecutive ids as ranges (a batch is one run)."""
     ids = sorted({int(i) for i in file_ids})
     runs: list[list[int]] = []

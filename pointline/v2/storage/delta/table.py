@@ -115,7 +115,10 @@ def fenced(
             )
     transactions = list(properties.app_transactions or [])
     transactions += [Transaction(attempts.file_app_id(i), number) for i in file_ids]
-    metadata = {**(properties.custom_metadata or {}), FENCE_KEY: f"{number}:{_ids_text(file_ids)}"}
+    metadata = {
+        **(properties.custom_metadata or {}),
+        FENCE_KEY: f"{number}:{data_files.id_text(file_ids)}",
+    }
     return CommitProperties(
         custom_metadata=metadata,
         max_commit_retries=properties.max_commit_retries,
@@ -142,17 +145,6 @@ FENCE_MARGIN_MS = 1_000
 attempt's commits are stamped by the clock that numbered it, after its start, so they are
 never older than the attempt it supersedes whatever the skew between machines; the margin
 covers rounding only."""
-
-
-def _ids_text(file_ids: Sequence[int]) -> str:
-    ids = sorted({int(i) for i in file_ids})
-    runs: list[list[int]] = []
-    for i in ids:
-        if runs and i == runs[-1][1] + 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def _ids_of(text: str) -> list[tuple[int, int]]:
