@@ -146,8 +146,34 @@ def _replay(t, is_bid, price, qty, is_snapshot, bounds, depth):  # pragma: no co
     )
 
 
+def _misordered_runs(t, file_id, file_seq):  # pragma: no cover - compiled
+    """(start, stop) of every run of rows sharing a ``t`` that is not in (file_id, file_seq)
+    order, as an (n, 2) array; ``t`` is sorted."""
+    n = t.shape[0]
+    runs = np.empty(32, dtype=np.int64)
+    k = 0
+    start = 0
+    bad = False
+    for i in range(1, n + 1):
+        if i == n or t[i] != t[i - 1]:
+            if bad:
+                if 2 * k + 2 > runs.shape[0]:
+                    runs = _grown(runs, 2 * k)
+                runs[2 * k] = start
+                runs[2 * k + 1] = i
+                k += 1
+            start = i
+            bad = False
+        elif file_id[i] < file_id[i - 1] or (
+            file_id[i] == file_id[i - 1] and file_seq[i] < file_seq[i - 1]
+        ):
+            bad = True
+    return runs[: 2 * k].reshape(k, 2)
+
+
 if njit is not None:
     _upsert = njit(cache=True, nogil=True)(_upsert)
+    _misordered_runs = njit(cache=True, nogil=True)(_misordered_runs)
     _grown = njit(cache=True, nogil=True)(_grown)
     _replay = njit(cache=True, nogil=True)(_replay)
 
@@ -176,4 +202,20 @@ def replay(
         np.ascontiguousarray(is_snapshot, dtype=np.bool_),
         np.ascontiguousarray(bounds, dtype=np.int64),
         int(depth),
+    )
+
+
+def misordered_runs(t: np.ndarray, file_id: np.ndarray, file_seq: np.ndarray) -> np.ndarray:
+    """The runs of equal ``t`` (sorted) whose rows are out of (file_id, file_seq) order: an
+    (n, 2) Int64 array of [start, stop) row ranges, in one compiled pass.
+
+    Raises:
+        ImportError: numba is not installed (the message names ``pointline[research]``).
+    """
+    if njit is None:
+        raise ImportError(MISSING_NUMBA)
+    return _misordered_runs(
+        np.ascontiguousarray(t, dtype=np.int64),
+        np.ascontiguousarray(file_id, dtype=np.int64),
+        np.ascontiguousarray(file_seq, dtype=np.int64),
     )

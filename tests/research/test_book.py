@@ -462,7 +462,10 @@ def test_ties_are_put_in_file_order(rows, rng) -> None:
     )
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=rng.randint(0, 1000))
     ordered = book_module._order_ties(shuffled.sort("t"))
-    assert ordered.equals(frame.sort("t", "file_id", "file_seq"))
+    expected = frame.sort("t", "file_id", "file_seq")
+    assert {name: values.tolist() for name, values in ordered.items()} == expected.to_dict(
+        as_series=False
+    )
 
 
 def test_the_snapshot_of_the_day_before_when_the_first_boundary_precedes_today_s(
