@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 COUNTER_PATH = "/_pointline/requests"
+TRACE_LENGTH = 5_000
+"""Requests kept for :meth:`S3Server.request_trace`."""
 START_TIMEOUT_S = 120.0
 # moto's dispatcher picks the service from the credential scope of the Authorization header (it
 # does not check signatures); a bucket created by plain HTTP needs one.
@@ -73,6 +75,13 @@ class S3Server:
         url = f"{self.endpoint}{COUNTER_PATH}?detail=1"
         with urllib.request.urlopen(url, timeout=60) as response:
             return dict(json.loads(response.read()))
+
+    def request_trace(self) -> list[str]:
+        """The last :data:`TRACE_LENGTH` requests (``METHOD path?query``) since the last reset,
+        oldest first: which table and which log entry each request touched."""
+        url = f"{self.endpoint}{COUNTER_PATH}?trace=1"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return list(json.loads(response.read()))
 
     def reset_requests(self) -> None:
         request = urllib.request.Request(f"{self.endpoint}{COUNTER_PATH}", method="DELETE")
@@ -128,18 +137,24 @@ def counting(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[byte
     """``app`` with the request counter at :data:`COUNTER_PATH`."""
     served = [0]
     kinds: Counter[str] = Counter()
+    recent: deque[str] = deque(maxlen=TRACE_LENGTH)
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == COUNTER_PATH:
             if environ.get("REQUEST_METHOD") == "DELETE":
                 served[0] = 0
                 kinds.clear()
+                recent.clear()
             start_response("200 OK", [("Content-Type", "text/plain")])
+            if "trace" in environ.get("QUERY_STRING", ""):
+                return [json.dumps(list(recent)).encode()]
             if "detail" in environ.get("QUERY_STRING", ""):
                 return [json.dumps(dict(kinds.most_common())).encode()]
             return [str(served[0]).encode()]
         served[0] += 1
         kinds[_kind(environ)] += 1
+        query = environ.get("QUERY_STRING", "")
+        recent.append(f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}?{query}")
         return app(environ, start_response)
 
     return wrapped

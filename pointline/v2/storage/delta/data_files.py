@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote
 
 import polars as pl
 import pyarrow as pa
-from deltalake import DeltaTable, Schema
+from deltalake import DeltaTable, PostCommitHookProperties, Schema
 from deltalake.transaction import (
     AddAction,
     CommitProperties,
@@ -286,7 +286,14 @@ def commit(
         schema=schema,
         partition_by=list(partition_by),
         commit_properties=properties,
+        post_commithook_properties=NO_HOOKS,
     )
+
+
+NO_HOOKS = PostCommitHookProperties(create_checkpoint=False, cleanup_expired_logs=False)
+"""delta-rs' own checkpoint and log cleanup after a commit, turned off: the table's upkeep
+does both at its own versions (``Table.maintain``), and the cleanup lists the whole log (one
+more object-store listing per commit)."""
 
 
 def with_metadata(

@@ -161,6 +161,16 @@ commit never changes), so each fence check reads only the commits it has not see
 _COMMIT_INFOS_KEPT = 4096
 
 
+def _remember(dt: DeltaTable, began_ms: int, properties: CommitProperties) -> None:
+    """Cache the commit info of the guarded commit just made on ``dt``: it landed at
+    ``dt.version() + 1`` (the guard refuses any other version), stamped no earlier than
+    ``began_ms`` (a lower bound is exact enough: a commit of the attempt being checked is
+    stamped after the attempt began, so it stays inside that attempt's window)."""
+    fence = (properties.custom_metadata or {}).get(FENCE_KEY)
+    cache = _COMMIT_INFOS.setdefault(dt.table_uri, {})
+    cache[dt.version() + 1] = (began_ms, fence if isinstance(fence, str) else None)
+
+
 def _window(dt: DeltaTable, since_ms: int) -> list[tuple[int, str | None]] | None:
     """``(timestamp, fence)`` of every commit of ``dt`` stamped at or after ``since_ms``;
     ``None`` when the log no longer reaches back that far."""
@@ -328,6 +338,9 @@ class Table:
         self.compact_every = compact_every
         self.vacuum_retention_hours = vacuum_retention_hours
         self._dt: DeltaTable | None = None
+        # the attempt in which ``_dt`` was last brought up to date, while no commit of this
+        # helper has moved the table since (see :meth:`latest`)
+        self._fresh_for: int | None = None
 
     @property
     def path(self) -> Location:
@@ -351,16 +364,24 @@ class Table:
         """The cached table at its latest version, ``None`` when there is none.
 
         Opened (and its data files verified: a writer must not build on a damaged table)
-        once; refreshed with ``update_incremental`` when the location says it moved.
+        once; refreshed with ``update_incremental`` when the location says it moved. Inside an
+        ingestion attempt (:mod:`~pointline.v2.storage.attempts`), a table refreshed earlier in
+        the same attempt and not committed to since by this helper is not refreshed again (on
+        an object store a refresh is a listing and more): every commit built on it is guarded,
+        so a snapshot another writer moved past is refused and refreshed (:meth:`commit`).
 
         Raises:
             TableCorruptError: the log cannot be replayed, or a data file is missing.
         """
         dt = self._dt
+        number = current_attempt()
+        if dt is not None and number is not None and number == self._fresh_for:
+            return dt
         if dt is not None:
             try:
                 if self.location.has_moved(dt):
                     self.location.refresh(dt)
+                self._fresh_for = number
                 return dt
             except common.LIBRARY_ERRORS:
                 self._dt = None  # reopen below: that raises TableCorruptError if damaged
@@ -369,6 +390,7 @@ class Table:
             self.location.verify_files(dt)
             dt = self.check_schema(dt)
             self._dt = dt
+            self._fresh_for = number
         return dt
 
     def check_schema(self, dt: DeltaTable) -> DeltaTable:
@@ -477,6 +499,7 @@ class Table:
             StorageError: deltalake, pyarrow or the OS failed (nothing landed).
         """
         token = uuid.uuid4().hex
+        self._fresh_for = None  # whatever happens, the snapshot is refreshed before its next use
         for attempt in range(1, attempts + 1):
             before = None if dt is None else dt.version()
             properties = guard(dt, {**(metadata or {}), COMMIT_ID_KEY: token})
@@ -679,6 +702,7 @@ class Table:
                 if base[0] is not dt:  # built on the table just opened: guard that version
                     properties = guard(base[0], properties.custom_metadata)
                 properties = fenced(properties, base[0], ids, label)
+                began_ms = time.time_ns() // 1_000_000
                 data_files.commit(
                     base[0],
                     self.location.uri,
@@ -691,6 +715,8 @@ class Table:
                     storage_options=self.location.storage_options,
                     properties=properties,
                 )
+                if base[0] is not None:
+                    _remember(base[0], began_ms, properties)
 
             self.commit(attempt, f"replace {what} in {self.name}", dt=dt, attempts=attempts)
         except BaseException:
