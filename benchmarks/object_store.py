@@ -69,6 +69,48 @@ def store_figures(
     }
 
 
+def delta_rs_floor(n: int, workdir: Path) -> list[float]:
+    """The same number of commits by a bare deltalake writer (no pointline): one tiny Parquet
+    file per commit, committed with ``create_write_transaction``, the handle advanced with
+    ``update_incremental``, a checkpoint and log trim every 16 versions (what the table
+    upkeep does). Its growth is delta-rs' own: each snapshot advance and commit costs more as
+    the table holds more files (and, until they expire, more removed ones)."""
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable, PostCommitHookProperties, write_deltalake
+    from deltalake.transaction import AddAction
+
+    root = workdir / "floor"
+    write_deltalake(
+        str(root), pa.table({"a": [0]}), configuration={"delta.logRetentionDuration": "interval 0 seconds"}
+    )
+    dt = DeltaTable(str(root))
+    schema = pa.schema([("a", pa.int64())])
+    hooks = PostCommitHookProperties(create_checkpoint=False, cleanup_expired_logs=False)
+    times = []
+    for i in range(1, n + 1):
+        began = time.perf_counter()
+        name = f"part-{uuid.uuid4().hex}.parquet"
+        pq.write_table(pa.table({"a": [i]}), root / name)
+        add = AddAction(name, os.path.getsize(root / name), {}, int(time.time() * 1000), True, None)
+        dt.create_write_transaction(
+            [add], mode="append", schema=schema, post_commithook_properties=hooks
+        )
+        dt.update_incremental()
+        if dt.version() % 16 == 0:
+            dt.create_checkpoint()
+            dt.cleanup_metadata()
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def _tenths(times: list[float]) -> tuple[float, float]:
+    tenth = max(1, len(times) // 10)
+    return statistics.median(times[:tenth]) * 1000, statistics.median(times[-tenth:]) * 1000
+
+
 def local_flatness(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_files(Path(tmp) / "bronze", n)
@@ -79,15 +121,18 @@ def local_flatness(n: int) -> None:
             began = time.perf_counter()
             assert lake.ingest_file(path).status == "success"
             times.append(time.perf_counter() - began)
-    tenth = max(1, n // 10)
-    first = statistics.median(times[:tenth]) * 1000
-    last = statistics.median(times[-tenth:]) * 1000
+        floor = delta_rs_floor(n, Path(tmp))
+    first, last = _tenths(times)
+    floor_first, floor_last = _tenths(floor)
     median = statistics.median(times) * 1000
-    print(f"local ingest_file over {n} tiny files:")
+    print(f"local ingest_file over {n} tiny files (3 commits each):")
     print(f"  first tenth median  {first:8.1f} ms")
     print(f"  last tenth median   {last:8.1f} ms")
     print(f"  last / first        {last / first:8.2f}   (target <= 1.2)")
     print(f"  median              {median:8.1f} ms  (target <= 40 ms)")
+    print(f"floor, a bare deltalake writer, {n} one-file commits:")
+    print(f"  first / last tenth  {floor_first:8.1f} ms / {floor_last:.1f} ms")
+    print(f"  last / first        {floor_last / floor_first:8.2f}")
 
 
 def main() -> None:
