@@ -192,17 +192,9 @@ def replay(
     Raises:
         ImportError: numba is not installed (the message names ``pointline[research]``).
     """
-    if njit is None:
-        raise ImportError(MISSING_NUMBA)
-    return _replay(
-        np.ascontiguousarray(t, dtype=np.int64),
-        np.ascontiguousarray(is_bid, dtype=np.bool_),
-        np.ascontiguousarray(price, dtype=np.int64),
-        np.ascontiguousarray(qty, dtype=np.int64),
-        np.ascontiguousarray(is_snapshot, dtype=np.bool_),
-        np.ascontiguousarray(bounds, dtype=np.int64),
-        int(depth),
-    )
+    flags, ints = np.bool_, np.int64
+    arrays = _contiguous((t, ints), (is_bid, flags), (price, ints), (qty, ints))
+    return _replay(*arrays, *_contiguous((is_snapshot, flags), (bounds, ints)), int(depth))
 
 
 def misordered_runs(t: np.ndarray, file_id: np.ndarray, file_seq: np.ndarray) -> np.ndarray:
@@ -212,10 +204,11 @@ def misordered_runs(t: np.ndarray, file_id: np.ndarray, file_seq: np.ndarray) ->
     Raises:
         ImportError: numba is not installed (the message names ``pointline[research]``).
     """
+    return _misordered_runs(*_contiguous((t, np.int64), (file_id, np.int64), (file_seq, np.int64)))
+
+
+def _contiguous(*arrays: tuple[np.ndarray, type]) -> list[np.ndarray]:
+    """Each array contiguous of its dtype, for a compiled kernel (numba is required)."""
     if njit is None:
         raise ImportError(MISSING_NUMBA)
-    return _misordered_runs(
-        np.ascontiguousarray(t, dtype=np.int64),
-        np.ascontiguousarray(file_id, dtype=np.int64),
-        np.ascontiguousarray(file_seq, dtype=np.int64),
-    )
+    return [np.ascontiguousarray(values, dtype=dtype) for values, dtype in arrays]
