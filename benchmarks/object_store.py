@@ -84,7 +84,9 @@ def delta_rs_floor(n: int, workdir: Path) -> list[float]:
 
     root = workdir / "floor"
     write_deltalake(
-        str(root), pa.table({"a": [0]}), configuration={"delta.logRetentionDuration": "interval 0 seconds"}
+        str(root),
+        pa.table({"a": [0]}),
+        configuration={"delta.logRetentionDuration": "interval 0 seconds"},
     )
     dt = DeltaTable(str(root))
     schema = pa.schema([("a", pa.int64())])
