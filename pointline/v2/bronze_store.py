@@ -150,19 +150,29 @@ def find_objects(url: str, root: Location) -> list[str]:
     return found
 
 
+def _store_error(url: str, exc: Exception) -> OSError:
+    """A store failure (denied, unreachable, ...) as the ``OSError`` a local read raises: a
+    file that cannot be described gets its own ``failed`` (``os_error``) result."""
+    return OSError(f"{url}: cannot be read from the store ({type(exc).__name__}: {exc})")
+
+
 def _head(where: StorePath, url: str) -> dict:
     """The object's metadata.
 
     Raises:
         FileNotFoundError: nothing is at ``url`` (as for a missing local file).
         NotARegularFileError: ``url`` is a prefix with objects below it (a directory).
+        OSError: the store refused or failed the request.
     """
     import obstore
+    from obstore.exceptions import BaseError
 
     try:
         return dict(obstore.head(where.store(), where.key))
     except FileNotFoundError:
         pass
+    except BaseError as exc:
+        raise _store_error(url, exc) from exc
     if where.key and where.list():
         raise NotARegularFileError(
             f"{url} is a prefix (a directory), not an object; a Bronze file is one object"
@@ -200,11 +210,18 @@ def describe_object(
     vendor, data_type, location = identify(
         _key_path(where), vendor=vendor, data_type=data_type, name=url
     )
+    from obstore.exceptions import BaseError
+
     digest = hashlib.sha256()
     size = 0
-    for chunk in _chunks(where):
-        digest.update(chunk)
-        size += len(chunk)
+    try:
+        for chunk in _chunks(where):
+            digest.update(chunk)
+            size += len(chunk)
+    except FileNotFoundError:  # deleted since the HEAD
+        raise FileNotFoundError(f"Bronze file not found: {url}") from None
+    except BaseError as exc:
+        raise _store_error(url, exc) from exc
     modified = head.get("last_modified")
     return BronzeFileMetadata(
         vendor=vendor,

@@ -361,3 +361,24 @@ def test_import_quant360_on_a_remote_lake_publishes_to_the_store(
     ]
     assert remote.ingest_file(lost.extra["path"]).skipped
     assert list(staging.iterdir()) == []
+
+
+def test_urls_ingest_on_an_executor_as_serially(s3_root: LakeRoot, tmp_path: Path) -> None:
+    bucket = f"{s3_root.root.rsplit('/', 1)[0]}"
+    serial = Lake(s3_root.root, storage_options=s3_root.storage_options)
+    parallel = Lake(f"{bucket}/other-lake", storage_options=s3_root.storage_options)
+    for lake in (serial, parallel):
+        _seed_symbols(lake)
+    local_bronze = tmp_path / "bronze"
+    data.write_tardis_files(local_bronze)
+    assert isinstance(serial.bronze_root, StorePath)
+    upload_tree(local_bronze, serial.bronze_root)
+    prefix = f"{serial.bronze_root.url}/tardis"
+    results = serial.ingest(prefix)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        on_pool = parallel.ingest(prefix, executor=pool)
+    # the other lake's files are outside its Bronze root: named by URL, same outcomes
+    assert [outcome(r) for r in on_pool] == [outcome(r) for r in results]
+    assert parallel.manifest()["bronze_path"].str.starts_with(prefix).all()
+    for table in serial.event_store.table_names():
+        assert serial.scan(table).collect().equals(parallel.scan(table).collect())
