@@ -10,6 +10,7 @@ from pointline.errors import LayoutError, NotARegularFileError
 from pointline.v2 import reasons
 from pointline.v2.ingestion.routing import canonical_stream
 from pointline.v2.models import BronzeFileMetadata, sha256_of
+from pointline.v2.vendors.base import BronzeLocation
 from pointline.v2.vendors.registry import recognise
 from pointline.v2.vendors.tardis.layout import FILE_NAME_PATTERN_TEXT
 
@@ -17,7 +18,10 @@ __all__ = [
     "EXPECTED_LAYOUT",
     "bronze_relative_path",
     "describe_file",
+    "file_extra",
     "find_files",
+    "identify",
+    "looks_like_bronze",
     "path_failure_reason",
     "sha256_of",
 ]
@@ -39,6 +43,60 @@ def bronze_relative_path(path: Path, bronze_root: Path | None) -> str:
         return resolved.relative_to(bronze_root.resolve()).as_posix()
     except ValueError:
         return resolved.as_posix()
+
+
+def identify(
+    path: Path,
+    *,
+    vendor: str | None = None,
+    data_type: str | None = None,
+    name: str | None = None,
+) -> tuple[str, str, BronzeLocation | None]:
+    """The vendor, data type (as the vendor's stream) and location ``path`` says, filled in
+    with what the caller passed; ``name`` is how errors name the file (default: ``path``).
+
+    Only the path is looked at (never the file), so it serves local paths and the keys of
+    objects on a store alike.
+
+    Raises:
+        LayoutError: vendor or data type can be neither inferred nor were given, or the
+            data type given contradicts the one the path states.
+        ValueError: the vendor has no such data type.
+    """
+    shown = path if name is None else name
+    location = recognise(path, vendor=vendor)
+    vendor = vendor or (location.vendor if location else None)
+    stated = location.data_type if location else None
+    contradicts = (
+        data_type is not None
+        and stated is not None
+        and vendor is not None
+        and canonical_stream(vendor, data_type) != canonical_stream(vendor, stated)
+    )
+    if contradicts:
+        raise LayoutError(
+            f"{shown}: its path says data type {stated!r}; data_type={data_type!r} "
+            "contradicts it (leave the data type out, or name a file whose path says it)"
+        )
+    data_type = data_type or stated
+    if vendor is None or data_type is None:
+        raise LayoutError(
+            f"cannot tell the vendor and data type of {shown}: its path is neither "
+            f"{EXPECTED_LAYOUT}; pass vendor= and data_type= explicitly"
+        )
+    return vendor, canonical_stream(vendor, data_type), location
+
+
+def file_extra(path: str, location: BronzeLocation | None) -> dict[str, str]:
+    """A described file's ``extra``: where to read it (``path``) and what its path says."""
+    extra: dict[str, str] = {"path": path}
+    if location is not None:
+        extra.update(location.extra)
+        if location.exchange:
+            extra["exchange"] = location.exchange
+        if location.symbol:
+            extra["symbol"] = location.symbol
+    return extra
 
 
 def describe_file(
@@ -68,35 +126,9 @@ def describe_file(
                 "a regular file"
             )
         raise FileNotFoundError(f"Bronze file not found: {path}")
-    location = recognise(path, vendor=vendor)
-    vendor = vendor or (location.vendor if location else None)
-    stated = location.data_type if location else None
-    contradicts = (
-        data_type is not None
-        and stated is not None
-        and vendor is not None
-        and canonical_stream(vendor, data_type) != canonical_stream(vendor, stated)
-    )
-    if contradicts:
-        raise LayoutError(
-            f"{path}: its path says data type {stated!r}; data_type={data_type!r} "
-            "contradicts it (leave the data type out, or name a file whose path says it)"
-        )
-    data_type = data_type or stated
-    if vendor is None or data_type is None:
-        raise LayoutError(
-            f"cannot tell the vendor and data type of {path}: its path is neither "
-            f"{EXPECTED_LAYOUT}; pass vendor= and data_type= explicitly"
-        )
-    data_type = canonical_stream(vendor, data_type)
+    vendor, data_type, location = identify(path, vendor=vendor, data_type=data_type)
     stat = path.stat()
-    extra: dict[str, str] = {"path": str(path.resolve())}
-    if location is not None:
-        extra.update(location.extra)
-        if location.exchange:
-            extra["exchange"] = location.exchange
-        if location.symbol:
-            extra["symbol"] = location.symbol
+    extra = file_extra(str(path.resolve()), location)
     return BronzeFileMetadata(
         vendor=vendor,
         data_type=data_type,
@@ -122,7 +154,7 @@ def path_failure_reason(exc: BaseException) -> str:
     return reasons.INVALID_INPUT
 
 
-def _looks_like_bronze(path: Path) -> bool:
+def looks_like_bronze(path: Path) -> bool:
     """Whether a vendor claims ``path`` (a path in a vendor's form but invalid, e.g. a bad
     date, is claimed too: describing it then fails with the reason)."""
     try:
@@ -158,7 +190,7 @@ def find_files(
                     candidate = Path(dirpath) / name
                     if candidate.is_symlink() and not follow_symlinks:
                         continue  # may point outside the given root
-                    if not name.startswith(".") and _looks_like_bronze(candidate):
+                    if not name.startswith(".") and looks_like_bronze(candidate):
                         found.append(candidate)
         elif path.exists() or missing_ok:
             found.append(path)

@@ -22,7 +22,7 @@ from pointline.research.lake_reads import ResearchReads
 from pointline.research.times import to_us
 from pointline.schemas.registry import get_table_spec, list_table_specs
 from pointline.schemas.types import INGEST_STATUS_FAILED, INGEST_STATUS_PENDING
-from pointline.v2 import dim_symbol
+from pointline.v2 import bronze_store, dim_symbol
 from pointline.v2.bronze import (
     bronze_relative_path,
     describe_file,
@@ -123,8 +123,9 @@ class Lake(ResearchReads):
         return self.layout.silver_root
 
     def _local_bronze_root(self) -> Path | None:
-        """The Bronze root paths are made relative to (None: the lake is on a store and its
-        Bronze files are named by their absolute local path)."""
+        """The Bronze root local paths are made relative to (None: the lake is on a store;
+        its local Bronze files are named by their absolute local path, its objects below
+        ``<root>/bronze`` relative to it: :func:`bronze_store.bronze_name`)."""
         root = self.layout.bronze_root
         return root if isinstance(root, Path) else None
 
@@ -173,10 +174,36 @@ class Lake(ResearchReads):
     def describe(
         self, path: str | Path, *, vendor: str | None = None, data_type: str | None = None
     ) -> BronzeFileMetadata:
-        """The metadata ``ingest_file`` would use for ``path``."""
+        """The metadata ``ingest_file`` would use for ``path`` (a local path, or a URL of the
+        lake's store: see :mod:`pointline.v2.bronze_store`)."""
+        if bronze_store.is_url(path):
+            return bronze_store.describe_object(
+                str(path), self.root, self.bronze_root, vendor=vendor, data_type=data_type
+            )
         return describe_file(
             path, bronze_root=self._local_bronze_root(), vendor=vendor, data_type=data_type
         )
+
+    def _bronze_name(self, path: str | Path) -> str:
+        """The identity path (``bronze_file_path``) of a file that could not be described."""
+        if bronze_store.is_url(path):
+            return bronze_store.bronze_name(str(path).rstrip("/"), self.bronze_root)
+        return bronze_relative_path(Path(path), self._local_bronze_root())
+
+    def _find(self, paths_or_dirs: Iterable[str | Path]) -> list[str | Path]:
+        """:func:`find_files` of local paths, :func:`bronze_store.find_objects` of URLs, in
+        the order given (every URL is checked to be of the lake's store first)."""
+        items = list(paths_or_dirs)
+        for item in items:
+            if bronze_store.is_url(item):
+                bronze_store.object_url(str(item), self.root)  # ValueError before any work
+        found: list[str | Path] = []
+        for item in items:
+            if bronze_store.is_url(item):
+                found.extend(bronze_store.find_objects(str(item), self.root))
+            else:
+                found.extend(find_files([item], missing_ok=True))
+        return found
 
     def _parser_for(self, meta: BronzeFileMetadata) -> Callable[[BronzeFileMetadata], Parsed]:
         vendor = get_vendor(meta.vendor)
@@ -192,10 +219,18 @@ class Lake(ResearchReads):
                 parse = parse_in_chunks
         limit = self.max_uncompressed_bytes
 
+        def check(path: Path) -> None:
+            check_uncompressed_size(path, limit)
+
+        root = self.root
+
         def guarded(m: BronzeFileMetadata) -> Parsed:
             path = (m.extra or {}).get("path")
+            if path is not None and bronze_store.is_url(str(path)):
+                # an object of the lake's store: parsed from a local copy, removed after
+                return bronze_store.parse_staged(m, root, parse, check=check)
             if path is not None:
-                check_uncompressed_size(Path(path), limit)
+                check(Path(path))
             return parse(m)
 
         return guarded
@@ -212,9 +247,14 @@ class Lake(ResearchReads):
         """Ingest one Bronze file (vendor, data type, exchange, symbol and date inferred from its
         path unless given). Rerunning a successful file is a skip (``skipped=True``).
 
+        ``path`` is a local path or, for a lake on an object store, the URL of an object of
+        that store (``s3://<the lake's bucket>/...``): it is hashed as it is listed and parsed
+        from a local temporary copy (:mod:`pointline.v2.bronze_store`).
+
         Raises:
-            FileNotFoundError: ``path`` is not a file.
+            FileNotFoundError: ``path`` is not a file (no object at the URL).
             LayoutError: the vendor or data type can be neither inferred nor were given.
+            ValueError: ``path`` is a URL of another store (or the lake is local).
         """
         meta = self.describe(path, vendor=vendor, data_type=data_type)
         (result,) = self._ingest_batch([meta], dim=None, force=force, dry_run=dry_run)
@@ -233,7 +273,9 @@ class Lake(ResearchReads):
     ) -> list[IngestionResult]:
         """Ingest many files: files named directly and every recognised Bronze file below the
         directories named (walked in sorted order). One result per file, equal to what
-        :meth:`ingest_file` gives for it.
+        :meth:`ingest_file` gives for it. Paths may be URLs of the lake's store: an object,
+        or a prefix listed recursively in the order of a local directory walk (a URL of
+        another store raises ``ValueError`` before anything is ingested).
 
         Small files are ingested in batches (one commit per table, validation_log and manifest
         per batch, parsed on ``workers`` threads); files above ``stream_threshold_bytes`` one at
@@ -249,7 +291,7 @@ class Lake(ResearchReads):
         """
         if isinstance(paths_or_dirs, str | Path):
             paths_or_dirs = [paths_or_dirs]
-        files = find_files(paths_or_dirs, missing_ok=True)
+        files = self._find(paths_or_dirs)
         if not files:
             return []
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
@@ -294,7 +336,7 @@ class Lake(ResearchReads):
         )
 
     def _describe_or_fail(
-        self, path: Path, vendor: str | None, data_type: str | None
+        self, path: str | Path, vendor: str | None, data_type: str | None
     ) -> tuple[BronzeFileMetadata, IngestionResult | None]:
         """The file's metadata, or a stand-in and the ``failed`` result naming the path."""
         try:
@@ -303,7 +345,7 @@ class Lake(ResearchReads):
             meta = BronzeFileMetadata(
                 vendor=vendor or "",
                 data_type=data_type or "",
-                bronze_file_path=bronze_relative_path(path, self._local_bronze_root()),
+                bronze_file_path=self._bronze_name(path),
                 file_size_bytes=0,
                 last_modified_ts=0,
                 sha256="",
@@ -364,7 +406,9 @@ class Lake(ResearchReads):
         self, source_dir: str | Path, *, executor: Executor | None = None
     ) -> list[BronzeFileMetadata]:
         """Quant360 7z archives in ``source_dir`` -> per-symbol ``.csv.gz`` Bronze files under
-        ``<root>/bronze/quant360/...`` (restart-safe; finished archives are skipped).
+        ``<root>/bronze/quant360/...`` (restart-safe; finished archives are skipped). On a lake
+        on an object store the archives stay local and the files are uploaded to the store
+        (their ``extra["path"]`` is their URL, which :meth:`ingest` takes).
 
         ``executor``: archives are extracted and published in parallel on it, one per task;
         the files returned are the same as without one."""
@@ -380,17 +424,27 @@ class Lake(ResearchReads):
         """:meth:`import_quant360_archives` with the whole report: every archive's outcome
         (``archives``) besides the published files; ``on_published`` is called per file."""
         if executor is not None:
+            if self.remote:
+                return self._import_quant360_to_store(source_dir, executor, on_published)
             return self._import_quant360_on(source_dir, executor, on_published)
         from pointline.v2.vendors.quant360.upstream import import_archives
 
         bronze = self._local_bronze_root()
         if bronze is None:
-            raise NotImplementedError(
-                f"importing Quant360 archives into the Bronze of a lake on an object store "
-                f"({self.root}) is not supported; import into a local Bronze directory with "
-                "pointline.v2.vendors.quant360.upstream.import_archives and ingest from there"
-            )
+            return self._import_quant360_to_store(source_dir, None, on_published)
         return import_archives(Path(source_dir), bronze, on_published=on_published)
+
+    def _import_quant360_to_store(
+        self,
+        source_dir: str | Path,
+        executor: Executor | None,
+        on_published: Callable[[BronzeFileMetadata], None] | None,
+    ) -> ImportReport:
+        """:meth:`import_quant360` on a lake on a store (:mod:`pointline.v2.quant360_store`):
+        the archives stay local, their files go to ``<root>/bronze/quant360/...``."""
+        from pointline.v2.quant360_store import import_to_store
+
+        return import_to_store(self, source_dir, on_published=on_published, executor=executor)
 
     def _import_quant360_on(
         self,
