@@ -111,17 +111,20 @@ class Tally:
     date_max: datetime.date | None = None
 
     def add(self, valid: pl.DataFrame, rejected: pl.DataFrame) -> None:
-        self.row_count += valid.height + rejected.height
-        self.rows_written += valid.height
         for frame in (valid, rejected):
-            dates = frame.get_column("trading_date").drop_nulls()
-            if dates.is_empty():
-                continue
-            low, high = dates.min(), dates.max()
-            self.date_min = low if self.date_min is None else min(self.date_min, low)
-            self.date_max = high if self.date_max is None else max(self.date_max, high)
+            dates = frame.get_column("trading_date")
+            self.count(frame.height, dates.min(), dates.max())  # type: ignore[arg-type]
+        self.rows_written += valid.height
         if rejected.height:
             self.rejected.append(rejected)
+
+    def count(self, rows: int, low: datetime.date | None, high: datetime.date | None) -> None:
+        """``rows`` more rows, their trading dates within ``low``..``high`` (None: no date)."""
+        self.row_count += rows
+        if low is not None:
+            self.date_min = low if self.date_min is None else min(self.date_min, low)
+        if high is not None:
+            self.date_max = high if self.date_max is None else max(self.date_max, high)
 
     @property
     def rows_quarantined(self) -> int:
@@ -144,7 +147,6 @@ class _File:
     was_success: bool = False
     parsed: Parsed | None = None
     tally: Tally = field(default_factory=Tally)
-    valid: list[pl.DataFrame] = field(default_factory=list)
     result: IngestionResult | None = None
     record: bool = True  # False: leave the manifest row as it is
     # identities at this path with other content: their rows leave as this file's arrive
@@ -183,7 +185,6 @@ class _File:
         """Finish with ``failed``; ``rows_seen=False``: no usable row came of the file."""
         if not rows_seen:
             self.tally = Tally()
-        self.valid = []
         self.result = self.outcome(
             INGEST_STATUS_FAILED, failure_reason=reason, error_message=f"{self.source}: {detail}"
         )
@@ -369,8 +370,8 @@ def _run(
         if stream:
             _write_stream(group[0], spec, dim, stores)
         else:
-            _prepare_eagerly(group, spec, dim)
-            _write(group, spec, stores, dry_run=dry_run)
+            blocks = _prepare_eagerly(group, spec, dim)
+            _write(group, blocks, spec, stores, dry_run=dry_run)
     _record(todo, stores.manifest, dry_run)
 
 
@@ -469,39 +470,75 @@ def _stacks(
         yield stack
 
 
+@dataclass
+class _Block:
+    """The valid rows of one prepared stack and the files they belong to (in order)."""
+
+    owners: list[_File]
+    valid: pl.DataFrame
+
+    def rows_to_write(self) -> pl.DataFrame | None:
+        """The rows of the owners still open (a file may fail after its rows were
+        prepared); None when no row is left."""
+        keys = [item.key for item in self.owners if item.open]
+        if len(keys) < len(self.owners):
+            if not keys:
+                return None
+            return self.valid.filter(pl.col("file_id").is_in(keys))
+        return self.valid if self.valid.height else None
+
+
 def _prepare_stack(
     stack: list[tuple[_File, pl.DataFrame]], spec: TableSpec, dim: pl.DataFrame
-) -> list[tuple[_File, pl.DataFrame, pl.DataFrame]]:
-    """The row steps once for the stack: (file, valid rows, rejected rows) per file."""
+) -> _Block:
+    """The row steps once for the stack; each file's counts and rejected rows go to its
+    tally. The valid rows stay one frame: split per file they would cost the writer a
+    validation per file."""
     frames = [frame for _, frame in stack]
     stacked = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     del frames
     valid, rejected = steps.prepare_rows(stacked, spec, dim)
     del stacked
     owners = list({id(item): item for item, _ in stack}.values())
+    _tally(owners, valid, rejected)
+    return _Block(owners, valid)
+
+
+def _tally(owners: list[_File], valid: pl.DataFrame, rejected: pl.DataFrame) -> None:
+    """Add each owner's rows of a prepared stack to its tally (one query for the stack)."""
     if len(owners) == 1:
-        return [(owners[0], valid, rejected)]
-    valid_by = valid.partition_by("file_id", as_dict=True, maintain_order=True)
+        owners[0].tally.add(valid, rejected)
+        return
+    counts = {
+        file_id: (rows, low, high)
+        for file_id, rows, low, high in valid.group_by("file_id")
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("trading_date").min().alias("low"),
+            pl.col("trading_date").max().alias("high"),
+        )
+        .iter_rows()
+    }
     rejected_by = (
         rejected.partition_by("file_id", as_dict=True, maintain_order=True)
         if rejected.height
         else {}
     )
-    return [
-        (
-            item,
-            valid_by.get((item.key,), valid.clear()),
-            rejected_by.get((item.key,), rejected.clear()),
-        )
-        for item in owners
-    ]
+    for item in owners:
+        rows, low, high = counts.get(item.key, (0, None, None))
+        item.tally.count(rows, low, high)
+        item.tally.rows_written += rows
+        own = rejected_by.get((item.key,))
+        if own is not None:
+            item.tally.add(valid.clear(), own)
 
 
-def _prepare_eagerly(group: list[_File], spec: TableSpec, dim: pl.DataFrame) -> None:
-    """Every file's valid rows into ``item.valid``, rejected rows and counts into its tally;
-    a file whose rows cannot be prepared fails alone."""
+def _prepare_eagerly(group: list[_File], spec: TableSpec, dim: pl.DataFrame) -> list[_Block]:
+    """The group's valid rows, by stack; rejected rows and counts into each file's tally.
+    A file whose rows cannot be prepared fails alone."""
     failures: dict[int, FileFailure] = {}
     taken: list[tuple[_File, Iterator[pl.DataFrame]]] = []
+    blocks: list[_Block] = []
     for item in group:
         try:
             taken.append((item, iter(list(_taken_in(item, spec)))))
@@ -509,32 +546,30 @@ def _prepare_eagerly(group: list[_File], spec: TableSpec, dim: pl.DataFrame) -> 
             item.fail_parse(FileFailure.of(exc))
     for stack in _stacks(taken):
         try:
-            parts = _prepare_stack(stack, spec, dim)
+            blocks.append(_prepare_stack(stack, spec, dim))
         except Exception as exc:
             if len({id(item) for item, _ in stack}) == 1:
                 failures.setdefault(id(stack[0][0]), FileFailure.of(exc))
                 continue
-            parts = []
             for item in {id(i): i for i, _ in stack}.values():
                 try:
                     own = [(i, frame) for i, frame in stack if i is item]
-                    parts += _prepare_stack(own, spec, dim)
+                    blocks.append(_prepare_stack(own, spec, dim))
                 except Exception as own_exc:
                     failures.setdefault(id(item), FileFailure.of(own_exc))
-        for item, valid, rejected in parts:
-            item.tally.add(valid, rejected)
-            if valid.height:
-                item.valid.append(valid)
     for item in group:
         if id(item) in failures:
             item.fail_parse(failures[id(item)])
+    return blocks
 
 
 # -- writing -------------------------------------------------------------------------------
 
 
-def _write(group: list[_File], spec: TableSpec, stores: Stores, *, dry_run: bool) -> None:
-    """One replacement of the group's event rows, then one of their log rows."""
+def _write(
+    group: list[_File], blocks: list[_Block], spec: TableSpec, stores: Stores, *, dry_run: bool
+) -> None:
+    """One replacement of the group's event rows (``blocks``), then one of their log rows."""
     ready = [f for f in group if f.open]
     if dry_run:
         for item in ready:
@@ -552,9 +587,8 @@ def _write(group: list[_File], spec: TableSpec, stores: Stores, *, dry_run: bool
         ready = [f for f in ready if f.open]
     if not ready:
         return
-    frames = [frame for item in ready for frame in item.valid]
-    for item in ready:
-        item.valid = []  # the frames list holds them until written
+    frames = [rows for block in blocks if (rows := block.rows_to_write()) is not None]
+    blocks.clear()  # the frames list holds them until written
     try:
         stores.events.replace(spec.name, [i for f in ready for i in f.replaced_ids], frames)
     except Exception as exc:
@@ -571,9 +605,7 @@ def _write_stream(item: _File, spec: TableSpec, dim: pl.DataFrame, stores: Store
     def valid_rows() -> Iterator[pl.DataFrame]:
         try:
             for stack in _stacks([(item, _taken_in(item, spec))]):
-                for _, valid, rejected in _prepare_stack(stack, spec, dim):
-                    item.tally.add(valid, rejected)
-                    yield valid
+                yield _prepare_stack(stack, spec, dim).valid
         except Exception as exc:
             failure.append(FileFailure.of(exc))
             raise failure[-1] from exc
