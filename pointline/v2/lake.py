@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -48,6 +48,7 @@ from pointline.v2.storage.delta.maintenance import (
 from pointline.v2.storage.delta.scan import scan_table
 from pointline.v2.storage.delta.table import Table
 from pointline.v2.storage.store_path import Location, StorePath, as_location
+from pointline.v2.vendors.base import WithTextStage, text_stage
 from pointline.v2.vendors.registry import get_vendor, load_builtin_vendors
 
 if TYPE_CHECKING:
@@ -233,7 +234,20 @@ class Lake(ResearchReads):
                 check(Path(path))
             return parse(m)
 
-        return guarded
+        read = text_stage(parse)
+        if read is None:
+            return guarded
+
+        def read_text(m: BronzeFileMetadata) -> Any:
+            """The text stage, guarded the same way (a staged object is parsed whole)."""
+            path = (m.extra or {}).get("path")
+            if path is not None and bronze_store.is_url(str(path)):
+                return guarded(m)
+            if path is not None:
+                check(Path(path))
+            return read(m)
+
+        return WithTextStage(guarded, read_text)
 
     def ingest_file(
         self,

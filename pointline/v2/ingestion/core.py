@@ -61,7 +61,8 @@ from pointline.v2.ingestion.sinks import ManifestPort, RowSink, combined_reason
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
 from pointline.v2.storage import attempts
 from pointline.v2.storage.manifest_rows import SUPERSEDED
-from pointline.v2.vendors.base import KEEP_ORIGINAL_TEXT
+from pointline.v2.vendors.base import KEEP_ORIGINAL_TEXT, text_stage
+from pointline.v2.vendors.stream_format import PendingText, convert_texts
 
 Parsed = pl.DataFrame | Iterable[pl.DataFrame]
 Parser = Callable[[BronzeFileMetadata], Parsed]
@@ -145,7 +146,7 @@ class _File:
     key: int = 0  # the file_id its rows carry (provisional and negative in a dry run)
     file_id: int | None = None
     was_success: bool = False
-    parsed: Parsed | None = None
+    parsed: Parsed | PendingText | None = None
     tally: Tally = field(default_factory=Tally)
     result: IngestionResult | None = None
     record: bool = True  # False: leave the manifest row as it is
@@ -363,6 +364,7 @@ def _run(
             return
         for item in todo:
             _collect(item, parses[id(item)])
+    _convert(todo)
 
     for table, group in _by_table([f for f in todo if f.open]).items():
         spec = get_table_spec(table)
@@ -397,12 +399,22 @@ def _manifest_unavailable(items: list[_File], exc: Exception) -> None:
 # -- parsing -------------------------------------------------------------------------------
 
 
-def _parse(parser_for: ParserFor, meta: BronzeFileMetadata, stream: bool) -> Parsed | FileFailure:
-    """Run the file's parser (in a pool thread): its frames, materialised unless streamed."""
+def _parse(
+    parser_for: ParserFor, meta: BronzeFileMetadata, stream: bool
+) -> Parsed | PendingText | FileFailure:
+    """Run the file's parser (in a pool thread): its frames, materialised unless streamed; a
+    parser with a text stage (``read_text``) only reads the text (see :func:`_convert`)."""
     try:
+        parser = parser_for(meta)
         # ask the parser to keep each rejected row's original text (clean rows pay nothing)
-        extra = {**(meta.extra or {}), KEEP_ORIGINAL_TEXT: "true"}
-        parsed = parser_for(meta)(dataclasses.replace(meta, extra=extra))
+        meta = dataclasses.replace(meta, extra={**(meta.extra or {}), KEEP_ORIGINAL_TEXT: "true"})
+        read = None if stream else text_stage(parser)
+        if read is not None:
+            parsed = read(meta)  # a PendingText, or the rows when the stage converted them
+            if isinstance(parsed, PendingText):
+                return parsed  # converted with the other texts of the batch: _convert
+        else:
+            parsed = parser(meta)
         if parsed is None:
             raise TypeError("the parser returned None, expected a polars DataFrame or frames")
         if stream:
@@ -426,7 +438,36 @@ def _chunks(parsed: Parsed) -> Iterator[pl.DataFrame]:
         yield chunk
 
 
-def _collect(item: _File, parse: Future[Parsed | FileFailure]) -> None:
+def _convert(items: list[_File]) -> None:
+    """Convert the files read as text (:class:`PendingText`) to their rows, many small files
+    in one pass (a conversion's fixed cost is a query of milliseconds), in stacks of about
+    ``STACK_ROWS`` rows; a file whose conversion fails fails alone."""
+    stack: list[_File] = []
+    rows = 0
+    for item in items:
+        if not (item.open and isinstance(item.parsed, PendingText)):
+            continue
+        stack.append(item)
+        rows += item.parsed.text.height
+        if rows >= STACK_ROWS:
+            _convert_stack(stack)
+            stack, rows = [], 0
+    if stack:
+        _convert_stack(stack)
+
+
+def _convert_stack(items: list[_File]) -> None:
+    texts = [item.parsed for item in items]
+    for item in items:
+        item.parsed = None
+    for item, converted in zip(items, convert_texts(texts), strict=True):  # type: ignore[arg-type]
+        if isinstance(converted, Exception):
+            item.fail_parse(FileFailure.of(converted))
+        else:
+            item.parsed = [converted] if converted.height else []
+
+
+def _collect(item: _File, parse: Future[Parsed | PendingText | FileFailure]) -> None:
     parsed = parse.result()
     if isinstance(parsed, FileFailure):
         item.fail_parse(parsed)

@@ -31,7 +31,7 @@ import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -48,6 +48,29 @@ def wants_original_text(meta: BronzeFileMetadata) -> bool:
 
 Parser = Callable[[BronzeFileMetadata], pl.DataFrame]
 ChunkedParser = Callable[[BronzeFileMetadata, int], Iterator[pl.DataFrame]]
+TEXT_STAGE = "read_text"
+"""Optional method of a whole-file parser: ``read_text(meta)`` returns the file's
+:class:`~pointline.v2.vendors.stream_format.PendingText` (read and checked, not converted),
+which the pipeline converts together with the other small files of a batch
+(:func:`~pointline.v2.vendors.stream_format.convert_texts`), or the file's parsed rows when it
+had to convert them itself. The built-in parsers have it."""
+
+
+def text_stage(parser: object) -> Callable[[BronzeFileMetadata], Any] | None:
+    """The parser's ``read_text`` method, or None when it has none."""
+    return getattr(parser, TEXT_STAGE, None)
+
+
+@dataclass(frozen=True)
+class WithTextStage:
+    """A whole-file parser (``parse``) and its text stage (``read_text``), e.g. both wrapped
+    in the same guard."""
+
+    parse: Callable[[BronzeFileMetadata], Any]
+    read_text: Callable[[BronzeFileMetadata], Any]
+
+    def __call__(self, meta: BronzeFileMetadata) -> Any:
+        return self.parse(meta)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ DERIVED_COLUMNS: tuple[str, ...] = ("trading_date", "symbol_id", "file_id")
 """Target columns the pipeline derives; parsers leave them out."""
 
 _SUSPECT = "__suspect"
+_CONSTANT = "__constant_"
 
 
 @dataclass(frozen=True)
@@ -441,6 +442,7 @@ class StreamFormat:
         checked = {name: f for name, f in self.fields.items() if f.source is not None}
         sources = {f.source: f"__text_{i}" for i, f in enumerate(checked.values())}
         earlier = [c for c in (*self.keep, *REJECT_COLUMNS) if c in schema]
+        earlier += [c for c in schema if c.startswith(_CONSTANT)]  # see convert_texts
         lf = text.lazy().select(
             *[f.expr(schema).alias(name) for name, f in self.fields.items()],
             *[pl.col(source).alias(name) for name, source in kept.items()],
@@ -459,6 +461,116 @@ class StreamFormat:
             for name, f in checked.items()
         ]
         return flag_rows(lf, checks).drop(list(sources.values()))
+
+
+@dataclass(frozen=True)
+class PendingText:
+    """A file's vendor text, read and checked but not yet converted.
+
+    :func:`convert_texts` converts the texts of many files at once, each to what
+    ``format.map_text`` gives it alone: every step of the conversion is row-wise, so the
+    fixed cost of a conversion (one query) is paid once for many small files.
+
+    Attributes:
+        format: the stream's declaration.
+        text: the vendor text rows (as ``map_text`` takes them).
+        original_text: add ``_reject_text`` (see :meth:`StreamFormat.map_text`).
+        values: text columns every row of the file gets (name, value), e.g. the exchange and
+            symbol a path says.
+        first_seq: ``file_seq`` numbered from here; None when ``text`` carries ``file_seq``.
+    """
+
+    format: StreamFormat
+    text: pl.DataFrame
+    original_text: bool = False
+    values: tuple[tuple[str, str], ...] = ()
+    first_seq: int | None = None
+
+    def convert(self) -> pl.DataFrame:
+        """This file's rows of ``format.table``, converted alone."""
+        return self.format.map_text(
+            self.text, self._constants(literal=True), original_text=self.original_text
+        )
+
+    def stack_key(self) -> tuple:
+        """Texts of one key can be converted together (same declaration and columns)."""
+        if self.format.prepare is not None or self.format.finish is not None:
+            return (id(self),)  # a declaration with its own steps converts alone
+        names = tuple(name for name, _ in self.values)
+        return (
+            id(self.format),
+            self.original_text,
+            names,
+            self.first_seq is None,
+            tuple(self.text.schema.items()),
+        )
+
+    def _constants(self, *, literal: bool) -> list[pl.Expr]:
+        if literal:
+            found = [pl.lit(value, pl.Utf8).alias(name) for name, value in self.values]
+            if self.first_seq is not None:
+                numbers = pl.int_range(pl.len(), dtype=pl.Int64) + self.first_seq
+                found.append(numbers.alias("file_seq"))
+            return found
+        names = [name for name, _ in self.values]
+        if self.first_seq is not None:
+            names.append("file_seq")
+        return [pl.col(f"{_CONSTANT}{name}").alias(name) for name in names]
+
+    def _with_constant_columns(self) -> pl.DataFrame:
+        """``text`` with the constants as columns (hidden names), for a stack."""
+        height = self.text.height
+        columns = [
+            pl.repeat(value, height, dtype=pl.Utf8, eager=True).alias(f"{_CONSTANT}{name}")
+            for name, value in self.values
+        ]
+        if self.first_seq is not None:
+            seq = pl.int_range(self.first_seq, self.first_seq + height, dtype=pl.Int64, eager=True)
+            columns.append(seq.alias(f"{_CONSTANT}file_seq"))
+        return self.text.hstack(columns) if columns else self.text
+
+
+def convert_texts(pending: Sequence[PendingText]) -> list[pl.DataFrame | Exception]:
+    """Each text converted (or the exception converting it raised), in order.
+
+    Texts of one :meth:`PendingText.stack_key` are stacked and converted in one pass, then
+    sliced back; a stack whose conversion raises is converted again file by file, so an
+    error stays with its file. The rows are those each file's conversion alone gives.
+    """
+    out: list[pl.DataFrame | Exception] = [ValueError("not converted")] * len(pending)
+    groups: dict[tuple, list[int]] = {}
+    for i, item in enumerate(pending):
+        groups.setdefault(item.stack_key(), []).append(i)
+    for indexes in groups.values():
+        if len(indexes) > 1:
+            try:
+                stacked = _convert_stack([pending[i] for i in indexes])
+            except Exception:
+                pass  # each file again alone: its error stays with it
+            else:
+                for i, rows in zip(indexes, stacked, strict=True):
+                    out[i] = rows
+                continue
+        for i in indexes:
+            try:
+                out[i] = pending[i].convert()
+            except Exception as exc:  # the file's failure, reported with it
+                out[i] = exc
+    return out
+
+
+def _convert_stack(items: list[PendingText]) -> list[pl.DataFrame]:
+    first = items[0]
+    stacked = pl.concat([item._with_constant_columns() for item in items], rechunk=False)
+    rows = first.format.map_text(
+        stacked, first._constants(literal=False), original_text=first.original_text
+    )
+    del stacked
+    parts, offset = [], 0
+    for item in items:
+        parts.append(rows.slice(offset, item.text.height))
+        offset += item.text.height
+    return parts
 
 
 def with_original_text(

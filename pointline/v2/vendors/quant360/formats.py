@@ -16,9 +16,22 @@ import polars as pl
 
 from pointline.v2.vendors import text_files
 from pointline.v2.vendors.quant360 import reader
-from pointline.v2.vendors.stream_format import FileContext, StreamFormat, check_header_of
+from pointline.v2.vendors.stream_format import (
+    FileContext,
+    PendingText,
+    StreamFormat,
+    check_header_of,
+)
 
-__all__ = ["FileContext", "StreamFormat", "constants", "iter_file", "map_text", "parse_file"]
+__all__ = [
+    "FileContext",
+    "StreamFormat",
+    "constants",
+    "iter_file",
+    "map_text",
+    "parse_file",
+    "read_file",
+]
 
 
 def constants(ctx: FileContext, first_seq: int) -> tuple[pl.Expr, ...]:
@@ -52,9 +65,18 @@ def _checked_header(fmt: StreamFormat, ctx: FileContext) -> None:
 
 def parse_file(fmt: StreamFormat, ctx: FileContext, *, original_text: bool = False) -> pl.DataFrame:
     """The whole file as rows of ``fmt.table`` (see :mod:`pointline.v2.vendors.base`)."""
+    return read_file(fmt, ctx, original_text=original_text).convert()
+
+
+def read_file(fmt: StreamFormat, ctx: FileContext, *, original_text: bool = False) -> PendingText:
+    """The whole file read as text and checked, not yet converted (:func:`parse_file` is
+    this and its conversion; the pipeline converts many small files at once)."""
     _checked_header(fmt, ctx)
     text = reader.read_text(ctx.path, fmt.used_columns())
-    return map_text(fmt, text, ctx, first_seq=1, original_text=original_text)
+    if fmt.check is not None:
+        fmt.check(text, ctx, 1)
+    values = (("exchange", ctx.exchange), ("symbol", ctx.symbol))
+    return PendingText(fmt, text, original_text=original_text, values=values, first_seq=1)
 
 
 def iter_file(

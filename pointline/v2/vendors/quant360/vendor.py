@@ -16,7 +16,13 @@ from pointline.v2.vendors.base import (
     Parser,
     wants_original_text,
 )
-from pointline.v2.vendors.quant360.formats import FileContext, StreamFormat, iter_file, parse_file
+from pointline.v2.vendors.quant360.formats import (
+    FileContext,
+    StreamFormat,
+    iter_file,
+    parse_file,
+    read_file,
+)
 from pointline.v2.vendors.quant360.l2 import SZSE_L2
 from pointline.v2.vendors.quant360.layout import (
     BRONZE_LAYOUT_TEXT,
@@ -28,6 +34,7 @@ from pointline.v2.vendors.quant360.layout import (
 )
 from pointline.v2.vendors.quant360.orders import SSE_ORDERS, SZSE_ORDERS
 from pointline.v2.vendors.quant360.ticks import SSE_TICKS, SZSE_TICKS
+from pointline.v2.vendors.stream_format import PendingText
 
 FORMATS: dict[tuple[str, str], StreamFormat] = {
     (f.data_type, f.exchange): f for f in (SSE_ORDERS, SZSE_ORDERS, SSE_TICKS, SZSE_TICKS, SZSE_L2)
@@ -92,6 +99,28 @@ def parse(meta: BronzeFileMetadata) -> pl.DataFrame:
     return parse_file(fmt, ctx, original_text=wants_original_text(meta))
 
 
+def read_text(meta: BronzeFileMetadata) -> PendingText:
+    """The whole file read as text and checked, not yet converted (see
+    :func:`~pointline.v2.vendors.stream_format.convert_texts`)."""
+    fmt, ctx = _format_for(meta)
+    if fmt is None:
+        raise _unsupported(meta, ctx)
+    return read_file(fmt, ctx, original_text=wants_original_text(meta))
+
+
+class WholeFileParser:
+    """:func:`parse` with :func:`read_text` (its text stage) as a method."""
+
+    def __call__(self, meta: BronzeFileMetadata) -> pl.DataFrame:
+        return parse(meta)
+
+    def read_text(self, meta: BronzeFileMetadata) -> PendingText:
+        return read_text(meta)
+
+
+WHOLE_FILE = WholeFileParser()
+
+
 def parse_chunks(meta: BronzeFileMetadata, chunk_rows: int) -> Iterator[pl.DataFrame]:
     """The file as frames of at most ``chunk_rows`` rows, ``file_seq`` continuing."""
     fmt, ctx = _format_for(meta)
@@ -125,7 +154,7 @@ class Quant360Vendor:
         the file is recorded as failed rather than stopping a batch.
         """
         _format_for(meta)
-        return parse
+        return WHOLE_FILE
 
     def chunked_parser(self, meta: BronzeFileMetadata) -> ChunkedParser | None:
         """Chunked parser (same rows as :meth:`parser`, frames of at most ``chunk_rows``)."""

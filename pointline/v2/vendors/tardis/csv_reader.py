@@ -121,11 +121,11 @@ def _read_block(
                 data, columns, path=path, skip=skip, first_seq=first_seq, integers=integers
             )
     if frame is not None and frame.get_column(columns[-1]).null_count() == 0:
-        return (
-            _with_lineage(frame.lazy(), first_seq)
-            .with_columns(pl.lit(None, pl.String).alias(c) for c in REJECT_COLUMNS)
-            .collect()
-        )
+        # eager columns: a query per file costs more than the columns of a small file
+        height = frame.height
+        seq = pl.int_range(first_seq, first_seq + height, dtype=pl.Int64, eager=True)
+        nulls = pl.repeat(None, height, dtype=pl.String, eager=True)
+        return frame.hstack([seq.alias(FILE_SEQ), *(nulls.alias(c) for c in REJECT_COLUMNS)])
     try:
         lines = _read_lines(source, skip=skip)
     except (pl.exceptions.PolarsError, OSError) as exc:

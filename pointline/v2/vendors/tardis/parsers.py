@@ -5,6 +5,8 @@ A parser reads the file named by the metadata (``meta.extra["path"]`` when prese
 one (:mod:`pointline.v2.vendors.tardis.formats`), reads every field as text
 (:mod:`pointline.v2.vendors.tardis.csv_reader`) and maps the rows to the target table with
 the shared converter (:meth:`pointline.v2.vendors.stream_format.StreamFormat.map_text`).
+``read_text`` stops before the conversion, so that the pipeline can convert many small files
+in one pass (:func:`pointline.v2.vendors.stream_format.convert_texts`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pointline.v2.models import BronzeFileMetadata
 from pointline.v2.reasons import SCHEMA_MISMATCH
 from pointline.v2.vendors import text_files
 from pointline.v2.vendors.base import wants_original_text
-from pointline.v2.vendors.stream_format import StreamFormat, check_header_of
+from pointline.v2.vendors.stream_format import PendingText, StreamFormat, check_header_of
 from pointline.v2.vendors.tardis import csv_reader
 from pointline.v2.vendors.tardis.formats import (
     ALIASES,
@@ -59,10 +61,19 @@ class TardisParser:
             VendorParseError: ``empty_file``, ``schema_mismatch``, ``truncated_file`` or
                 ``unreadable_file``.
         """
+        return self.read_text(meta).convert()
+
+    def read_text(self, meta: BronzeFileMetadata) -> PendingText:
+        """The whole file read as text, header checked, not yet converted (the pipeline
+        converts the texts of many small files at once: :func:`convert_texts`).
+
+        Raises:
+            VendorParseError: as :meth:`__call__`.
+        """
         path = csv_reader.source_path(meta)
         columns = self._columns(path)
         text = csv_reader.read_text(path, columns, integers=_integers(columns))
-        return self.format.map_text(text, original_text=wants_original_text(meta))
+        return PendingText(self.format, text, original_text=wants_original_text(meta))
 
     def chunks(
         self,
@@ -111,6 +122,9 @@ class BookSnapshotsParser:
 
     def __call__(self, meta: BronzeFileMetadata) -> pl.DataFrame:
         return self._parser(meta)(meta)
+
+    def read_text(self, meta: BronzeFileMetadata) -> PendingText:
+        return self._parser(meta).read_text(meta)
 
     def chunks(
         self,
