@@ -124,11 +124,14 @@ _TS = pl.lit("ts_event_us")
 
 def assign_lineage(df: pl.DataFrame, *, file_id: int, seq_start: int) -> pl.DataFrame:
     """Set ``file_id``; number rows from ``seq_start`` unless the parser gave ``file_seq``."""
-    lineage = [pl.lit(file_id, pl.Int64).alias("file_id")]
+    height = df.height
+    lineage = [pl.repeat(file_id, height, dtype=pl.Int64, eager=True).alias("file_id")]
     if "file_seq" not in df.columns:
-        numbers = pl.int_range(seq_start, seq_start + df.height, dtype=pl.Int64)
+        numbers = pl.int_range(seq_start, seq_start + height, dtype=pl.Int64, eager=True)
         lineage.append(numbers.alias("file_seq"))
-    return df.with_columns(lineage)
+    if "file_id" in df.columns:
+        return df.with_columns(lineage)  # the parser's file_id is replaced
+    return df.hstack(lineage)  # new columns at the end, without a query (small files)
 
 
 def add_missing_nullable(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:
