@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 
 import polars as pl
+import pytest
 
-from pointline.v2.ingestion import ingest_file, ingest_files
+from pointline.v2.ingestion import core, ingest_file, ingest_files
 from pointline.v2.testing import (
     InMemoryEventStore,
     InMemoryManifestStore,
@@ -66,7 +67,10 @@ def metas():
     return [make_meta(name, sha=f"{i:064d}") for i, name in enumerate(TEXTS)]
 
 
-def test_texts_of_a_batch_end_as_each_file_alone(dim):
+@pytest.mark.parametrize("stack_text_rows", [50_000, 1])
+def test_texts_of_a_batch_end_as_each_file_alone(dim, monkeypatch, stack_text_rows):
+    # 1: every text is "big" and converted as it is read, in the parse threads
+    monkeypatch.setattr(core, "STACK_TEXT_ROWS", stack_text_rows)
     parser = TextParser()
     one = InMemoryManifestStore(), InMemoryEventStore(), InMemoryQuarantineStore()
     singles = [

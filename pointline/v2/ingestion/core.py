@@ -71,6 +71,9 @@ ParserFor = Callable[[BronzeFileMetadata], Parser]
 # Rows prepared at once: small files are stacked up to this many rows, a streamed file's
 # chunks likewise (a chunk of ``Lake.chunk_rows`` is prepared alone).
 STACK_ROWS = 200_000
+# Texts of fewer rows wait to be converted with the batch's other small texts (a conversion
+# costs a query of milliseconds whatever its size); bigger ones are converted as they are read.
+STACK_TEXT_ROWS = 50_000
 
 
 def describe(exc: BaseException) -> str:
@@ -412,7 +415,9 @@ def _parse(
         if read is not None:
             parsed = read(meta)  # a PendingText, or the rows when the stage converted them
             if isinstance(parsed, PendingText):
-                return parsed  # converted with the other texts of the batch: _convert
+                if parsed.text.height < STACK_TEXT_ROWS:
+                    return parsed  # converted with the other small texts of the batch
+                parsed = parsed.convert()  # a big file gains nothing from stacking: here
         else:
             parsed = parser(meta)
         if parsed is None:
