@@ -125,7 +125,7 @@ _TS = pl.lit("ts_event_us")
 def assign_lineage(df: pl.DataFrame, *, file_id: int, seq_start: int) -> pl.DataFrame:
     """Set ``file_id``; number rows from ``seq_start`` unless the parser gave ``file_seq``."""
     height = df.height
-    lineage = [pl.repeat(file_id, height, dtype=pl.Int64, eager=True).alias("file_id")]
+    lineage = [pl.Series("file_id", [file_id], dtype=pl.Int64).new_from_index(0, height)]
     if "file_seq" not in df.columns:
         numbers = pl.int_range(seq_start, seq_start + height, dtype=pl.Int64, eager=True)
         lineage.append(numbers.alias("file_seq"))

@@ -521,7 +521,7 @@ class PendingText:
         """``text`` with the constants as columns (hidden names), for a stack."""
         height = self.text.height
         columns = [
-            pl.repeat(value, height, dtype=pl.Utf8, eager=True).alias(f"{_CONSTANT}{name}")
+            pl.Series(f"{_CONSTANT}{name}", [value], dtype=pl.Utf8).new_from_index(0, height)
             for name, value in self.values
         ]
         if self.first_seq is not None:

@@ -124,7 +124,7 @@ def _read_block(
         # eager columns: a query per file costs more than the columns of a small file
         height = frame.height
         seq = pl.int_range(first_seq, first_seq + height, dtype=pl.Int64, eager=True)
-        nulls = pl.repeat(None, height, dtype=pl.String, eager=True)
+        nulls = pl.Series(values=[None], dtype=pl.String).new_from_index(0, height)
         return frame.hstack([seq.alias(FILE_SEQ), *(nulls.alias(c) for c in REJECT_COLUMNS)])
     try:
         lines = _read_lines(source, skip=skip)
