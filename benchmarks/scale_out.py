@@ -52,6 +52,8 @@ ARCHIVE_TARGET = 1.5
 SPEEDUP_TARGET = 1.7
 DASK_TARGET = 1.15
 DAY = datetime.date(2024, 1, 1)
+DAY_US = 86_400_000_000
+DEFAULT_START_DAY = datetime.date(1970, 1, 1) + datetime.timedelta(microseconds=DEFAULT_START_US)
 TARDIS_SYMBOL = "BTCUSDT"
 SYMBOLS_FROM_US = min(DEFAULT_START_US, 1_704_067_200_000_000) - 86_400_000_000
 
@@ -93,11 +95,13 @@ def _szse_lake(root: Path, members: int) -> Lake:
 
 
 def write_tardis_files(folder: Path, files: int, rows: int) -> Path:
-    """``files`` trades files of ``rows`` rows (one per day, distinct seeds)."""
+    """``files`` trades files of ``rows`` rows (one per day, distinct seeds; each file's rows
+    on its own day: rows more than a day off the file's date are quarantined)."""
     for k in range(files):
         day = DAY + datetime.timedelta(days=k)
         name = vendor_file_name(DEFAULT_EXCHANGE, "trades", day.isoformat(), TARDIS_SYMBOL)
-        write_trades(folder / name, rows, seed=k)
+        start_us = DEFAULT_START_US + (day - DEFAULT_START_DAY).days * DAY_US
+        write_trades(folder / name, rows, seed=k, start_us=start_us)
     return folder
 
 
