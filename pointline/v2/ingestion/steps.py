@@ -41,8 +41,10 @@ def check_parsed_columns(df: pl.DataFrame, spec: TableSpec, *, source: str) -> N
     integer column is refused, never truncated."""
     known = set(spec.columns()) | set(REJECT_COLUMNS) | {REJECT_TEXT}
     required = [c for c in spec.required_columns() if c not in DERIVED_COLUMNS]
-    missing = [c for c in required if c not in df.columns]
-    unexpected = [c for c in df.columns if c not in known]
+    columns = df.columns  # a new list per call: taken once
+    present = set(columns)
+    missing = [c for c in required if c not in present]
+    unexpected = [c for c in columns if c not in known]
     if missing or unexpected:
         raise SchemaMismatchError(
             f"{source}: parsed rows do not fit table {spec.name!r}: "

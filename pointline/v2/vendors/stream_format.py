@@ -565,6 +565,8 @@ def _convert_stack(items: list[PendingText]) -> list[pl.DataFrame]:
     rows = first.format.map_text(
         stacked, first._constants(literal=False), original_text=first.original_text
     )
+    if rows.height != stacked.height:  # pragma: no cover - every step keeps every row
+        raise RuntimeError("the conversion of a stack changed its number of rows")
     del stacked
     parts, offset = [], 0
     for item in items:
