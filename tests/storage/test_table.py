@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
+from pointline.errors import TableCorruptError
 from pointline.schemas.registry import get_table_spec
 from pointline.v2.storage.delta import DeltaEventStore
 from pointline.v2.storage.delta.table import LOG_TRIM_EVERY, Table
@@ -69,3 +70,19 @@ def test_short_lived_writers_trim_the_log_by_table_version(silver: Path) -> None
     assert dt.version() == 2 * LOG_TRIM_EVERY + 1
     assert dt.metadata().configuration["delta.logRetentionDuration"] == "interval 0 seconds"
     assert DeltaEventStore(silver_root=silver).read("trades").height == 2 * LOG_TRIM_EVERY + 2
+
+
+def test_a_first_commit_being_written_is_a_table_not_created_yet(silver: Path) -> None:
+    """Locally the first writer's data files exist before its first commit, and object_store
+    stages that commit as ``<entry>#<n>`` before linking it into place: a reader or writer
+    looking in between sees no table (nothing committed), not a lost log."""
+    path = silver / "trades"
+    (path / "exchange=binance").mkdir(parents=True)
+    (path / "exchange=binance" / "part-0.parquet").write_bytes(b"PAR1")
+    log = path / "_delta_log"
+    log.mkdir()
+    (log / "00000000000000000000.json#1").write_text("{}")
+    assert Table(path, TRADES).exists() is False
+    (log / "00000000000000000000.json#1").unlink()  # an empty log beside data: the log was lost
+    with pytest.raises(TableCorruptError, match="data files but no readable commit"):
+        Table(path, TRADES).exists()

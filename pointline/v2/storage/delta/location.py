@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,14 @@ _LOG_ENTRY = (".json", ".checkpoint.parquet")
 
 def _local_path(uri: str) -> Path:
     return local_path(uri)
+
+
+_LOCAL_LOG_ENTRY = (".json", ".checkpoint.parquet")
+_STAGED = ".json#"
+"""object_store writes a local file as ``<name>#<n>`` and links it into place: a log entry
+being written."""
+_FIRST_COMMIT_PAUSES = (0.0, 0.05, 0.25)
+"""Seconds waited before each look at a log folder that holds no commit beside data files."""
 
 
 class TableLocation:
@@ -72,22 +81,24 @@ class TableLocation:
         if isinstance(self.path, StorePath):
             return self._exists_remote(self.path)
         log = self.path / "_delta_log"
-        if not log.is_dir():
-            return False
-        with os.scandir(log) as entries:
-            if any(
-                e.name.endswith((".json", ".checkpoint.parquet")) or e.name == "_last_checkpoint"
-                for e in entries
-            ):
+        for pause in _FIRST_COMMIT_PAUSES:
+            time.sleep(pause)
+            if not log.is_dir():
+                return False
+            with os.scandir(log) as entries:
+                names = [e.name for e in entries]
+            if any(n.endswith(_LOCAL_LOG_ENTRY) or n == "_last_checkpoint" for n in names):
                 return True
-        # delta-rs creates _delta_log with the first commit, so a log without commits beside data
-        # files is a table whose log was lost, not a missing table: never read it as empty.
-        if next(self.path.rglob("*.parquet"), None) is not None:
-            raise TableCorruptError(
-                f"table at {self.path}: data files but no readable commit in _delta_log (the "
-                "log was lost); restore the log or remove the table"
-            )
-        return False
+            if any(_STAGED in n for n in names):
+                return False  # the first commit is being written (a staged file, then a link)
+            if next(self.path.rglob("*.parquet"), None) is None:
+                return False
+            # data files and a log folder without commits: the first writer made the folder and
+            # is about to stage its first commit, or the log was lost; look again, then decide
+        raise TableCorruptError(
+            f"table at {self.path}: data files but no readable commit in _delta_log (the "
+            "log was lost); restore the log or remove the table"
+        )
 
     def _exists_remote(self, where: StorePath) -> bool:
         try:
