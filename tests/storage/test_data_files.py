@@ -235,3 +235,30 @@ def test_a_table_moved_by_another_writer_is_noticed_cheaply(store: DeltaEventSto
     assert location.has_moved(stale)
     assert table.latest() is mine and mine.version() == DeltaTable(str(path)).version()
     assert store.read("trades")["file_id"].to_list() == [1, 2, 3, 4, 5]
+
+
+def test_statistics_are_the_same_per_series_and_in_one_query(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Small files take their statistics per eager series, big ones in one parallel query:
+    the add action's statistics are the same either way."""
+    rows = pl.DataFrame(
+        {
+            "id": [3, None, 1],
+            "text": ["b", "a", None],
+            "day": [datetime.date(2024, 1, 2), datetime.date(2024, 1, 1), None],
+            "flag": [True, None, False],
+            "ratio": [0.5, None, 1.5],
+            "levels": [[1], [2, 3], []],
+            "empty": pl.Series([None, None, None], dtype=pl.Int64),
+        }
+    )
+    per_series = data_files.stats_json(rows)
+    monkeypatch.setattr(data_files, "EAGER_STATS_ROWS", 0)
+    assert data_files.stats_json(rows) == per_series
+    assert json.loads(per_series) == {
+        "numRecords": 3,
+        "minValues": {"id": 1, "text": "a", "day": "2024-01-01", "flag": False},
+        "maxValues": {"id": 3, "text": "b", "day": "2024-01-02", "flag": True},
+        "nullCount": {"id": 1, "text": 1, "day": 1, "flag": 1, "ratio": 1, "empty": 3},
+    }

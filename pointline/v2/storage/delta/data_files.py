@@ -108,23 +108,40 @@ def _has_min_max(dtype: pl.DataType) -> bool:
     return dtype in _STAT_TYPES or dtype in (pl.Date, pl.Boolean, pl.String)
 
 
+EAGER_STATS_ROWS = 50_000
+"""Below this many rows a file's statistics are taken per eager series (planning one query of
+three expressions per column costs more than the passes on a small file); above it one query
+computes them all, in parallel over the columns."""
+
+
+def _min_max_nulls(rows: pl.DataFrame) -> dict[str, tuple[object, object, int]]:
+    """(min, max, null count) per column that is not nested; min and max None where the
+    column takes none (nested, or a type without a range: floats)."""
+    flat = [n for n, t in rows.schema.items() if not t.is_nested()]
+    ranged = {n for n in flat if _has_min_max(rows.schema[n])}
+    if rows.height < EAGER_STATS_ROWS:
+        columns = {n: rows.get_column(n) for n in flat}
+        return {
+            n: (c.min(), c.max(), c.null_count()) if n in ranged else (None, None, c.null_count())
+            for n, c in columns.items()
+        }
+    found = rows.select(
+        *(pl.col(n).min().alias(f"{n}\0min") for n in ranged),
+        *(pl.col(n).max().alias(f"{n}\0max") for n in ranged),
+        *(pl.col(n).null_count().alias(f"{n}\0nulls") for n in flat),
+    ).row(0, named=True)
+    return {n: (found.get(f"{n}\0min"), found.get(f"{n}\0max"), found[f"{n}\0nulls"]) for n in flat}
+
+
 def stats_json(rows: pl.DataFrame) -> str:
     """Delta file statistics of ``rows`` (one data file) as the add action's JSON text."""
-    # per column on the eager series: one pass each, without planning a query of three
-    # expressions per column (which cost more than the pass itself on a small file)
     mins: dict[str, object] = {}
     maxs: dict[str, object] = {}
     nulls: dict[str, int] = {}
-    for name, dtype in rows.schema.items():
-        if dtype.is_nested():
-            continue
-        column = rows.get_column(name)
-        nulls[name] = column.null_count()
-        if not _has_min_max(dtype):
-            continue
-        low, high = column.min(), column.max()
+    for name, (low, high, null_count) in _min_max_nulls(rows).items():
+        nulls[name] = null_count
         if low is None or high is None:
-            continue  # all null: no range
+            continue  # all null, or no range kept for the type
         if isinstance(low, str) and max(len(low), len(high)) > STRING_STATS_MAX_CHARS:
             continue
         mins[name], maxs[name] = _json_value(low), _json_value(high)
