@@ -40,10 +40,13 @@ from pointline.v2.vendors.quant360.layout import (
     parse_archive_name,
 )
 from pointline.v2.vendors.quant360.upstream import discover_archives
-from pointline.v2.vendors.quant360.upstream.importer import import_archive
+from pointline.v2.vendors.quant360.upstream.importer import (
+    import_archive,
+    published_metadata,
+    reused_outcome,
+)
 from pointline.v2.vendors.quant360.upstream.ledger import LEDGER_DIR, LedgerMember, LedgerRecord
 from pointline.v2.vendors.quant360.upstream.models import (
-    SKIP_ALREADY_IMPORTED,
     ArchiveOutcome,
     ImportReport,
 )
@@ -98,22 +101,7 @@ def _still_published(bronze: StorePath, record: LedgerRecord) -> bool:
 def _metadata(bronze: StorePath, name: ArchiveName, member: LedgerMember) -> BronzeFileMetadata:
     """The published object as the local importer describes a published file (its URL as
     ``extra["path"]``)."""
-    return BronzeFileMetadata(
-        vendor=VENDOR,
-        data_type=name.data_type,
-        bronze_file_path=member.bronze_file_path,
-        file_size_bytes=member.file_size_bytes,
-        last_modified_ts=member.last_modified_ts,
-        sha256=member.sha256,
-        date=name.date,
-        extra={
-            "exchange": name.exchange,
-            "symbol": member.symbol,
-            "market": name.market,
-            "archive": name.name,
-            "path": f"{bronze.url}/{member.bronze_file_path}",
-        },
-    )
+    return published_metadata(name, member, f"{bronze.url}/{member.bronze_file_path}")
 
 
 def _upload(
@@ -149,15 +137,7 @@ def import_archive_to_store(
         sha256 = sha256_of(archive)
         record = _read_record(bronze, archive.name, sha256)
         if record is not None and record.status == "success" and _still_published(bronze, record):
-            outcome = ArchiveOutcome(
-                name=archive.name,
-                status="skipped",
-                reason=SKIP_ALREADY_IMPORTED,
-                message=f"{archive.name}: imported before (sha256 {sha256}); files reused",
-                members=tuple(m.member for m in record.members),
-                unexpected_members=record.unexpected_members,
-                sha256=sha256,
-            )
+            outcome = reused_outcome(archive.name, sha256, record)
             return outcome, [_metadata(bronze, name, m) for m in record.members]
     with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=staging_dir()) as staging:
         outcome, files = import_archive(archive, staging)

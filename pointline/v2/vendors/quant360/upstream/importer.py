@@ -84,6 +84,25 @@ def discover_archives(source_dir: Path) -> list[Path]:
 
 
 def _metadata(bronze_root: Path, name: ArchiveName, member: LedgerMember) -> BronzeFileMetadata:
+    return published_metadata(name, member, str((bronze_root / member.bronze_file_path).resolve()))
+
+
+def reused_outcome(archive: str, sha256: str, record: LedgerRecord) -> ArchiveOutcome:
+    """The outcome of an archive imported before whose files are still published."""
+    return ArchiveOutcome(
+        name=archive,
+        status="skipped",
+        reason=SKIP_ALREADY_IMPORTED,
+        message=f"{archive}: imported before (sha256 {sha256}); files reused",
+        members=tuple(m.member for m in record.members),
+        unexpected_members=record.unexpected_members,
+        sha256=sha256,
+    )
+
+
+def published_metadata(name: ArchiveName, member: LedgerMember, path: str) -> BronzeFileMetadata:
+    """The metadata of a file published from archive ``name``, found at ``path`` (a local
+    path, or the URL of the object on a lake's store)."""
     return BronzeFileMetadata(
         vendor=VENDOR,
         data_type=name.data_type,
@@ -97,7 +116,7 @@ def _metadata(bronze_root: Path, name: ArchiveName, member: LedgerMember) -> Bro
             "symbol": member.symbol,
             "market": name.market,
             "archive": name.name,
-            "path": str((bronze_root / member.bronze_file_path).resolve()),
+            "path": path,
         },
     )
 
@@ -339,15 +358,7 @@ def _import_or_skip(
     sha256 = sha256_of(path)
     record = ledger.get(path.name, sha256)
     if record is not None and record.status == "success" and _still_published(bronze_root, record):
-        outcome = ArchiveOutcome(
-            name=path.name,
-            status="skipped",
-            reason=SKIP_ALREADY_IMPORTED,
-            message=f"{path.name}: imported before (sha256 {sha256}); files reused",
-            members=tuple(m.member for m in record.members),
-            unexpected_members=record.unexpected_members,
-            sha256=sha256,
-        )
+        outcome = reused_outcome(path.name, sha256, record)
         return outcome, [_metadata(bronze_root, name, m) for m in record.members]
     return _ArchiveImport(
         path=path,
