@@ -224,16 +224,20 @@ def test_find_objects_walks_a_prefix_as_find_files_walks_a_directory(
     assert bronze_store.find_objects(f"{where.url}/empty", lake.root) == [f"{where.url}/empty"]
 
 
+@pytest.fixture
+def staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The directory remote Bronze objects are staged in for this test."""
+    where = tmp_path / "staging"
+    where.mkdir()
+    monkeypatch.setenv(bronze_store.STAGING_DIR_ENV, str(where))
+    return where
+
+
 def corrupt_gzip() -> bytes:
     return b"\x1f\x8b\x08\x00" + b"not really gzip" * 10
 
 
-def test_no_staged_copy_is_left_behind(
-    s3_root: LakeRoot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    monkeypatch.setenv(bronze_store.STAGING_DIR_ENV, str(staging))
+def test_no_staged_copy_is_left_behind(s3_root: LakeRoot, tmp_path: Path, staging: Path) -> None:
     remote = Lake(s3_root.root, storage_options=s3_root.storage_options)
     _seed_symbols(remote)
     bronze = remote.bronze_root
@@ -280,11 +284,8 @@ def test_no_staged_copy_is_left_behind(
 
 
 def test_a_streamed_parse_dropped_unread_removes_its_copy(
-    s3_root: LakeRoot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_root: LakeRoot, tmp_path: Path, staging: Path
 ) -> None:
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    monkeypatch.setenv(bronze_store.STAGING_DIR_ENV, str(staging))
     lake = Lake(s3_root.root, storage_options=s3_root.storage_options)
     bronze = lake.bronze_root
     assert isinstance(bronze, StorePath)
@@ -307,11 +308,8 @@ def test_a_streamed_parse_dropped_unread_removes_its_copy(
 
 
 def test_import_quant360_on_a_remote_lake_publishes_to_the_store(
-    s3_root: LakeRoot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_root: LakeRoot, tmp_path: Path, staging: Path
 ) -> None:
-    staging = tmp_path / "staging"
-    staging.mkdir()
-    monkeypatch.setenv(bronze_store.STAGING_DIR_ENV, str(staging))
     remote, local = lakes(s3_root, tmp_path)
     incoming = tmp_path / "incoming"
     assert len(data.write_quant360_archives(incoming)) == 2
