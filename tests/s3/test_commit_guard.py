@@ -70,30 +70,26 @@ def test_a_commit_built_on_a_stale_version_is_refused(lake_root: LakeRoot) -> No
     written = data_files.DataFiles(table.location, SPEC)
     written.write(log_rows(3))
     adds = written.finish()
-    with pytest.raises(CommitFailedError):
+
+    def commit_on(dt: DeltaTable) -> None:
         data_files.commit(
-            stale,
+            dt,
             table.location.uri,
             common.arrow_schema(SPEC),
             SPEC.partition_by,
             adds,
             [3],
             removes=[],
-            properties=guard(stale),
+            properties=guard(dt),
         )
+
+    with pytest.raises(CommitFailedError):
+        commit_on(stale)
     assert table.read().height == before  # nothing landed
     # the same commit, guarded on the version it is built on, lands
     fresh = table.snapshot()
-    data_files.commit(
-        fresh,
-        table.location.uri,
-        common.arrow_schema(SPEC),
-        SPEC.partition_by,
-        adds,
-        [3],
-        removes=[],
-        properties=guard(fresh),
-    )
+    assert fresh is not None
+    commit_on(fresh)
     assert sorted(table.read()["file_id"].unique().to_list()) == [1, 2, 3]
 
 

@@ -41,7 +41,6 @@ from pointline.errors import TableCorruptError
 from pointline.schemas.control import INGEST_MANIFEST
 from pointline.schemas.types import INGEST_STATUS_SUCCESS
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
-from pointline.v2.storage import attempts
 from pointline.v2.storage.delta import common, data_files
 from pointline.v2.storage.delta.table import (
     COMMIT_ATTEMPTS,
@@ -115,7 +114,6 @@ class DeltaManifestStore:
         )
         self._mutex = threading.RLock()
         self._version: int | None = None  # the version the cache reflects; None: reload
-        self._fresh_for: int | None = None  # the attempt the cache was last refreshed in
         self._by_identity: dict[Identity, Row] = {}
         self._by_id: dict[int, Row] = {}
         self._max_id = 0
@@ -186,7 +184,6 @@ class DeltaManifestStore:
             try:
                 return build()
             except CommitConflictError:
-                self._fresh_for = None  # the next read refreshes, even inside an attempt
                 if attempt >= COMMIT_ATTEMPTS:
                     raise
                 backoff(attempt)
@@ -273,21 +270,14 @@ class DeltaManifestStore:
     def _refresh(self) -> None:
         """Advance the snapshot; reload the cache when someone else wrote.
 
-        Inside an ingestion attempt (:mod:`~pointline.v2.storage.attempts`) only the first
-        read refreshes: the attempt's later reads and commits use the cache as it was then,
-        plus this store's own commits (on an object store each refresh is a listing and a
-        read of every new log entry, and an ingestion reads the manifest four times). That
-        changes what is read, never what lands: every commit is guarded, so one built on a
-        cache another writer moved past is refused and rebuilt on a refreshed cache
-        (:meth:`_rebuilt_on_conflict`).
+        Inside an ingestion attempt the table helper refreshes only once until this store
+        commits (:meth:`Table.latest`), so the attempt's later reads use the cache as it was
+        then plus this store's own commits; every commit stays guarded, and one built on a
+        cache another writer moved past is refused and rebuilt (:meth:`_rebuilt_on_conflict`).
         """
-        number = attempts.current_attempt()
-        if number is not None and number == self._fresh_for and self._version is not None:
-            return
         dt = self._table.latest()
         if dt is not None and dt.version() != self._version:
             self._reload(dt)
-        self._fresh_for = number
 
     def _reload(self, dt: DeltaTable) -> None:
         by_identity: dict[Identity, Row] = {}
