@@ -366,7 +366,7 @@ def _run(
             _record(todo, stores.manifest, dry_run)
             return
         for item in todo:
-            _collect(item, parses[id(item)])
+            _collect(item, parses.pop(id(item)))  # a done future keeps its rows alive
     _convert(todo)
 
     for table, group in _by_table([f for f in todo if f.open]).items():

@@ -21,6 +21,7 @@ from pointline.v2.fixed_point import (
     REJECT_TEXT,
     REJECT_VALUE,
 )
+from pointline.v2.frames import RowNumbers, Value, with_constants
 from pointline.v2.ingestion.rules import sse_sequence_rule, table_rule
 from pointline.v2.ingestion.timezones import EXCHANGE_TIMEZONES, trading_date_expr
 
@@ -126,14 +127,10 @@ _TS = pl.lit("ts_event_us")
 
 def assign_lineage(df: pl.DataFrame, *, file_id: int, seq_start: int) -> pl.DataFrame:
     """Set ``file_id``; number rows from ``seq_start`` unless the parser gave ``file_seq``."""
-    height = df.height
-    lineage = [pl.Series("file_id", [file_id], dtype=pl.Int64).new_from_index(0, height)]
+    lineage: dict[str, Value] = {"file_id": (file_id, pl.Int64)}
     if "file_seq" not in df.columns:
-        numbers = pl.int_range(seq_start, seq_start + height, dtype=pl.Int64, eager=True)
-        lineage.append(numbers.alias("file_seq"))
-    if "file_id" in df.columns:
-        return df.with_columns(lineage)  # the parser's file_id is replaced
-    return df.hstack(lineage)  # new columns at the end, without a query (small files)
+        lineage["file_seq"] = RowNumbers(seq_start)
+    return with_constants(df, lineage)
 
 
 def add_missing_nullable(df: pl.DataFrame, spec: TableSpec) -> pl.DataFrame:

@@ -33,6 +33,7 @@ from pointline.v2.fixed_point import (
     convert_decimal_columns,
     fast_decimal,
 )
+from pointline.v2.frames import RowNumbers, Value, with_constants
 from pointline.v2.reasons import (
     INVALID_BOOLEAN,
     INVALID_CODE,
@@ -75,14 +76,17 @@ class Field:
 
     def expr(self, schema: pl.Schema) -> pl.Expr:
         """The value expression for text of ``schema`` (null outside ``bounds``)."""
-        if self.typed is not None and schema.get(self.source, pl.Utf8).is_integer():
-            value = pl.col(self.source).cast(self.typed)  # type: ignore[arg-type]
-        else:
-            value = self.value
+        value = self.unbounded(schema)
         if self.bounds is not None:
-            low, high = self.bounds
-            value = pl.when(value.is_between(low, high)).then(value)
+            value = pl.when(value.is_between(*self.bounds)).then(value)
         return value
+
+    def unbounded(self, schema: pl.Schema) -> pl.Expr:
+        """The value expression without the ``bounds`` check (a column read typed already
+        stays that column: no copy)."""
+        if self.typed is not None and schema.get(self.source, pl.Utf8).is_integer():
+            return pl.col(self.source).cast(self.typed)  # type: ignore[arg-type]
+        return self.value
 
     def reason_of(self, text: pl.Expr) -> str | pl.Expr:
         """The reject reason of a row whose ``text`` did not convert: ``bounds_reason`` when
@@ -329,7 +333,7 @@ class StreamFormat:
         fast = self._convert_fast(prepared, constants)
         if fast is None:
             fast = self._convert_exactly(prepared, constants)
-        out = self._finish(fast)
+        out = self._finish(fast, original_text=original_text)
         return with_original_text(out, text, self.columns) if original_text else out
 
     def map_fast(
@@ -353,7 +357,9 @@ class StreamFormat:
             lf = lf.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in REJECT_COLUMNS)
         return self.prepare(lf).collect()
 
-    def _finish(self, frame: pl.LazyFrame) -> pl.DataFrame:
+    def _finish(self, frame: pl.LazyFrame, *, original_text: bool = False) -> pl.DataFrame:
+        """The output columns in the table's dtypes, then the reject columns (and a null
+        ``_reject_text`` when asked: a literal column costs no memory)."""
         if self.finish is not None:
             frame = self.finish(frame)
         dtypes = get_table_spec(self.table).to_polars()
@@ -365,6 +371,7 @@ class StreamFormat:
                 if c not in REJECT_COLUMNS
             ],
             *[pl.col(c).cast(pl.Utf8) for c in REJECT_COLUMNS],
+            *([pl.lit(None, pl.Utf8).alias(REJECT_TEXT)] if original_text else []),
         ).collect()
 
     def _convert_fast(
@@ -378,6 +385,12 @@ class StreamFormat:
             pl.col(f.source).is_not_null() & pl.col(temp[name]).is_null()
             for name, f in self.fields.items()
             if f.source is not None
+        ]
+        # a value outside its bounds is suspect: the exact path rejects it
+        suspect += [
+            pl.col(temp[name]).is_between(*f.bounds).not_()
+            for name, f in self.fields.items()
+            if f.bounds is not None
         ]
         # decimal values are computed first, as fields are: their masks read the result
         computed: dict[str, pl.Expr] = {}
@@ -396,7 +409,7 @@ class StreamFormat:
         out = (
             text.lazy()
             .with_columns(
-                *[f.expr(schema).alias(temp[name]) for name, f in self.fields.items()],
+                *[f.unbounded(schema).alias(temp[name]) for name, f in self.fields.items()],
                 *computed.values(),
             )
             .select(
@@ -408,9 +421,8 @@ class StreamFormat:
             )
             .collect()
         )
-        if out.get_column(_SUSPECT).any():
+        if out.drop_in_place(_SUSPECT).any():  # in place: ``drop`` would copy the frame
             return None
-        out = out.drop(_SUSPECT)
         if REJECT_REASON not in schema:
             out = out.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in REJECT_COLUMNS)
         return out.lazy()
@@ -519,15 +531,12 @@ class PendingText:
 
     def _with_constant_columns(self) -> pl.DataFrame:
         """``text`` with the constants as columns (hidden names), for a stack."""
-        height = self.text.height
-        columns = [
-            pl.Series(f"{_CONSTANT}{name}", [value], dtype=pl.Utf8).new_from_index(0, height)
-            for name, value in self.values
-        ]
+        columns: dict[str, Value] = {
+            f"{_CONSTANT}{name}": (value, pl.Utf8) for name, value in self.values
+        }
         if self.first_seq is not None:
-            seq = pl.int_range(self.first_seq, self.first_seq + height, dtype=pl.Int64, eager=True)
-            columns.append(seq.alias(f"{_CONSTANT}file_seq"))
-        return self.text.hstack(columns) if columns else self.text
+            columns[f"{_CONSTANT}file_seq"] = RowNumbers(self.first_seq)
+        return with_constants(self.text, columns) if columns else self.text
 
 
 def convert_texts(pending: Sequence[PendingText]) -> list[pl.DataFrame | Exception]:
@@ -575,14 +584,18 @@ def _convert_stack(items: list[PendingText]) -> list[pl.DataFrame]:
     return parts
 
 
+_NO_TEXT: dict[str, Value] = {REJECT_TEXT: (None, pl.Utf8)}
+
+
 def with_original_text(
     out: pl.DataFrame, text: pl.DataFrame, columns: Sequence[str]
 ) -> pl.DataFrame:
-    """``out`` (parsed rows) with ``_reject_text``: the vendor ``columns`` of ``text`` (the
-    same rows, in the same order) as one JSON object on each rejected row, else null."""
+    """``out`` (parsed rows, maybe with a null ``_reject_text``) with ``_reject_text``: the
+    vendor ``columns`` of ``text`` (the same rows, in the same order) as one JSON object on
+    each rejected row, else null."""
     rejected = out.get_column(REJECT_REASON).is_not_null()
     if not rejected.any():
-        return out.with_columns(pl.lit(None, pl.Utf8).alias(REJECT_TEXT))
+        return out if REJECT_TEXT in out.columns else with_constants(out, _NO_TEXT)
     names = [c for c in columns if c in text.columns]
     encoded = text.select(
         pl.struct(pl.col(names).cast(pl.Utf8)).struct.json_encode().alias(REJECT_TEXT)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 import polars as pl
 
 from pointline.v2.fixed_point import REJECT_COLUMNS, REJECT_FIELD, REJECT_REASON, REJECT_VALUE
+from pointline.v2.frames import RowNumbers, with_constants
 from pointline.v2.models import BronzeFileMetadata
 from pointline.v2.reasons import MALFORMED_ROW
 from pointline.v2.vendors.text_files import diagnose, line_blocks, read_all
@@ -121,11 +122,8 @@ def _read_block(
                 data, columns, path=path, skip=skip, first_seq=first_seq, integers=integers
             )
     if frame is not None and frame.get_column(columns[-1]).null_count() == 0:
-        # eager columns: a query per file costs more than the columns of a small file
-        height = frame.height
-        seq = pl.int_range(first_seq, first_seq + height, dtype=pl.Int64, eager=True)
-        nulls = pl.Series(values=[None], dtype=pl.String).new_from_index(0, height)
-        return frame.hstack([seq.alias(FILE_SEQ), *(nulls.alias(c) for c in REJECT_COLUMNS)])
+        nulls = {c: (None, pl.String) for c in REJECT_COLUMNS}
+        return with_constants(frame, {FILE_SEQ: RowNumbers(first_seq), **nulls})
     try:
         lines = _read_lines(source, skip=skip)
     except (pl.exceptions.PolarsError, OSError) as exc:
