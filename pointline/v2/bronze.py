@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,7 +37,10 @@ EXPECTED_LAYOUT = (
 def bronze_relative_path(path: Path, bronze_root: Path | None) -> str:
     """The path relative to the Bronze root (posix) when it lies inside it, else absolute
     (always absolute when the lake's Bronze root is not a local directory: ``None``)."""
-    resolved = path.resolve()
+    return _relative_to(path.resolve(), bronze_root)
+
+
+def _relative_to(resolved: Path, bronze_root: Path | None) -> str:
     if bronze_root is None:
         return resolved.as_posix()
     try:
@@ -119,25 +123,26 @@ def describe_file(
     such as ``orderbook_updates`` names the same identity as ``incremental_book_L2``.
     """
     path = Path(path)
-    if not path.is_file():
-        if path.exists():  # never opened: reading a FIFO would block
-            raise NotARegularFileError(
-                f"{path} is not a regular file (a FIFO, device or directory); a Bronze file is "
-                "a regular file"
-            )
-        raise FileNotFoundError(f"Bronze file not found: {path}")
+    try:
+        found = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(f"Bronze file not found: {path}") from None
+    if not stat.S_ISREG(found.st_mode):  # never opened: reading a FIFO would block
+        raise NotARegularFileError(
+            f"{path} is not a regular file (a FIFO, device or directory); a Bronze file is "
+            "a regular file"
+        )
     vendor, data_type, location = identify(path, vendor=vendor, data_type=data_type)
-    stat = path.stat()
-    extra = file_extra(str(path.resolve()), location)
+    resolved = path.resolve()  # once: resolving walks every component of the path
     return BronzeFileMetadata(
         vendor=vendor,
         data_type=data_type,
-        bronze_file_path=bronze_relative_path(path, bronze_root),
-        file_size_bytes=stat.st_size,
-        last_modified_ts=stat.st_mtime_ns // 1_000,
+        bronze_file_path=_relative_to(resolved, bronze_root),
+        file_size_bytes=found.st_size,
+        last_modified_ts=found.st_mtime_ns // 1_000,
         sha256=sha256_of(path),
         date=location.date if location else None,
-        extra=extra,
+        extra=file_extra(str(resolved), location),
     )
 
 
