@@ -77,7 +77,8 @@ def cli() -> None:
     """pointline: vendor market-data files to point-in-time-correct Delta Lake tables.
 
     Start with `pointline demo`. Every command takes --lake DIR (default: $POINTLINE_LAKE,
-    else ./lake), --json (one JSON document on stdout) and --verbose.
+    else ./lake) or --lake s3://bucket/lake with --storage-option KEY=VALUE, --json (one JSON
+    document on stdout) and --verbose.
     """
 
 

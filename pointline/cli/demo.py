@@ -22,9 +22,10 @@ def demo() -> None:
 
     opts = settings()
     console = render.stdout_console()
-    building = f"Building the demo lake in {opts.lake_root}"
+    root = opts.local_root("pointline demo")
+    building = f"Building the demo lake in {root}"
     with render.spinner(console, building, enabled=not opts.json):
-        summary = run_demo(opts.lake_root)
+        summary = run_demo(root)
     status = 1 if summary.failed else 0
     if opts.json:
         render.emit_json({"command": "demo", **summary.to_dict(), "exit_status": status})

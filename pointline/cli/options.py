@@ -1,4 +1,5 @@
-"""Options every command shares (``--lake``, ``--json``, ``--verbose``) and value parsers.
+"""Options every command shares (``--lake``, ``--storage-option``, ``--json``, ``--verbose``)
+and value parsers.
 
 The shared options may be given before the command (``pointline --json manifest``) or after it
 (``pointline manifest --json``); the one after the command wins. They are collected in one
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,23 +28,52 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass
 class Settings:
-    """What the shared options said (``lake`` None: take ``POINTLINE_LAKE``, else ``./lake``)."""
+    """What the shared options said (``lake`` None: take ``POINTLINE_LAKE``, else ``./lake``).
 
-    lake: Path | None = None
+    ``lake`` is a directory or the URL of a lake on an object store (``s3://bucket/lake``);
+    ``storage_options`` are the ``--storage-option KEY=VALUE`` pairs given for it.
+    """
+
+    lake: str | None = None
     json: bool = False
     verbose: bool = False
+    storage_options: dict[str, str] = field(default_factory=dict)
 
     @property
-    def lake_root(self) -> Path:
-        if self.lake is not None:
-            return self.lake
-        return Path(os.environ.get(LAKE_ENV) or DEFAULT_LAKE)
+    def lake_root(self) -> str | Path:
+        """The lake's root: a URL as given, else a local path."""
+        # Imported here so that ``pointline --help`` does not load Delta and the vendors.
+        from pointline.v2.storage.store_path import is_remote
+
+        root = self.lake if self.lake is not None else os.environ.get(LAKE_ENV) or DEFAULT_LAKE
+        return root if is_remote(root) else Path(root)
+
+    def local_root(self, what: str) -> Path:
+        """The lake's directory, for a command (``what``) that works on local lakes only.
+
+        Raises:
+            click.UsageError: the lake is a URL.
+        """
+        root = self.lake_root
+        if not isinstance(root, Path):
+            raise click.UsageError(f"{what} works on a local lake: give --lake DIR, not {root}")
+        return root
 
     def open_lake(self) -> Lake:
-        # Imported here so that ``pointline --help`` does not load Delta and the vendors.
+        """The lake the options name.
+
+        Raises:
+            click.UsageError: ``--storage-option`` was given for a local lake.
+        """
         from pointline.v2.lake import Lake
 
-        return Lake(self.lake_root)
+        root = self.lake_root
+        if self.storage_options and isinstance(root, Path):
+            raise click.UsageError(
+                f"--storage-option applies to a lake on an object store (--lake s3://...); "
+                f"the lake is the directory {root}"
+            )
+        return Lake(root, storage_options=self.storage_options or None)
 
 
 def settings(ctx: click.Context | None = None) -> Settings:
@@ -52,9 +82,23 @@ def settings(ctx: click.Context | None = None) -> Settings:
     return ctx.ensure_object(Settings)
 
 
-def _set_lake(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+def _set_lake(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value is not None:
         settings(ctx).lake = value
+
+
+def _set_storage_options(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> None:
+    for value in values:
+        key, sep, option = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(
+                f"{value!r} is not KEY=VALUE (e.g. AWS_ENDPOINT_URL=http://127.0.0.1:9000)",
+                ctx=ctx,
+                param=param,
+            )
+        settings(ctx).storage_options[key.strip()] = option
 
 
 def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -68,14 +112,26 @@ def _set_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> No
 
 
 def shared_options(func: F) -> F:
-    """Add ``--lake``, ``--json`` and ``--verbose`` to a command or group."""
+    """Add ``--lake``, ``--storage-option``, ``--json`` and ``--verbose`` to a command or group."""
     options = [
         click.option(
             "--lake",
-            type=click.Path(file_okay=False, path_type=Path),
+            metavar="DIR|URL",
             callback=_set_lake,
             expose_value=False,
-            help=f"Lake directory (default: ${LAKE_ENV}, else ./{DEFAULT_LAKE}).",
+            help=f"Lake directory, or the URL of a lake on an object store (s3://, gs://, "
+            f"az://, abfss://) (default: ${LAKE_ENV}, else ./{DEFAULT_LAKE}).",
+        ),
+        click.option(
+            "--storage-option",
+            "storage_options",
+            metavar="KEY=VALUE",
+            multiple=True,
+            callback=_set_storage_options,
+            expose_value=False,
+            help="An object-store option of a URL lake (repeatable), e.g. "
+            "AWS_ENDPOINT_URL=http://127.0.0.1:9000; the AWS_*/GOOGLE_*/AZURE_* environment "
+            "variables are read too.",
         ),
         click.option(
             "--json",
