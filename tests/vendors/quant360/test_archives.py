@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import py7zr
@@ -19,6 +20,7 @@ from pointline.v2.vendors.quant360.upstream import (
 )
 from pointline.v2.vendors.quant360.upstream import importer as importer_module
 from pointline.v2.vendors.quant360.upstream.extract import find_7z
+from pointline.v2.vendors.quant360.upstream.models import ArchiveRejectedError
 
 EXTRACTORS = ["py7zr", "7z"]
 HAVE_7Z = find_7z() is not None
@@ -396,3 +398,66 @@ def test_on_published_sees_every_member_once(tmp_path, bronze):
     report = import_archives(tmp_path / "source", bronze, on_published=seen.append)
     assert seen == report.files
     assert all(os.path.exists(m.extra["path"]) for m in seen)
+
+
+def test_members_packed_while_the_extractor_still_wrote_them_are_packed_again(
+    tmp_path, bronze, monkeypatch
+):
+    # An extractor that creates every member empty first, then fills them one by one, slowly:
+    # the importer sees "the next member exists" at once and packs members before they are
+    # whole. What it publishes must still be the members' final bytes.
+    sz_orders(tmp_path / "reference")
+    reference = tmp_path / "reference-bronze"
+    import_archives(tmp_path / "reference", reference)
+    expected = published(reference)
+    real = importer_module.extract_members
+
+    def creating_all_first(path, plan, staging, **kwargs):
+        scratch = tmp_path / "scratch"
+        real(path, plan, scratch, **kwargs)
+        for name in plan.archive_order:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).write_bytes(b"")
+        for name in plan.archive_order:
+            data = (scratch / name).read_bytes()
+            with (staging / name).open("r+b") as handle:
+                handle.write(data[: len(data) // 2])
+                handle.flush()
+                time.sleep(0.05)
+                handle.write(data[len(data) // 2 :])
+
+    monkeypatch.setattr(importer_module, "extract_members", creating_all_first)
+    packed = []
+    real_pack = importer_module.pack_gzip
+    monkeypatch.setattr(
+        importer_module, "pack_gzip", lambda *a: packed.append(a[0].name) or real_pack(*a)
+    )
+    sz_orders(tmp_path / "source")
+    report = import_archives(tmp_path / "source", bronze)
+    assert report.outcome(SZ_ORDERS).status == "success"
+    assert published(bronze) == {
+        path: data for path, data in expected.items() if "_staging" not in path
+    }
+    assert len(packed) > len(SYMBOLS)  # some were read too early, and packed again
+
+
+def test_an_extraction_failing_after_members_were_packed_publishes_nothing(
+    tmp_path, bronze, monkeypatch
+):
+    real = importer_module.extract_members
+
+    def failing_late(path, plan, staging, **kwargs):
+        real(path, plan, staging, **kwargs)  # every member extracted (and packed meanwhile)
+        time.sleep(0.2)
+        raise ArchiveRejectedError(
+            f"{path.name}: CRC error in the last member; nothing was published",
+            reason="corrupt_archive",
+        )
+
+    monkeypatch.setattr(importer_module, "extract_members", failing_late)
+    sz_orders(tmp_path / "source")
+    report = import_archives(tmp_path / "source", bronze)
+    outcome = report.outcome(SZ_ORDERS)
+    assert (outcome.status, outcome.reason) == ("failed", "corrupt_archive")
+    assert published(bronze) == {}  # no Bronze file, no packed or staged leftover
+    assert report.files == []

@@ -106,6 +106,8 @@ class ArchivePlan:
     members: tuple[Member, ...]
     unexpected_members: tuple[str, ...]
     total_bytes: int
+    archive_order: tuple[str, ...] = ()
+    """The members' names in the order they are stored (and extracted) in the archive."""
 
 
 def _is_unsafe(name: str, *, is_symlink: bool, is_regular: bool, is_directory: bool) -> bool:
@@ -201,6 +203,7 @@ def plan_archive(path: Path, name: ArchiveName, *, max_uncompressed_bytes: int) 
         members=tuple(sorted(members.values(), key=lambda m: m.symbol)),
         unexpected_members=tuple(unexpected),
         total_bytes=total,
+        archive_order=tuple(members),
     )
 
 

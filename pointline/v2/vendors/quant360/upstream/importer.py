@@ -4,8 +4,9 @@ Per archive, in name order: parse its name (``<type>_<market>_<SH|SZ>_<YYYYMMDD>
 it, and look it up in the ledger by (name, sha256). A ``success`` record whose files are still
 on disk unchanged means "skip": its files are reported again without extracting. Otherwise
 the archive is imported from scratch: listing vetted, every symbol CSV extracted into
-``<bronze_root>/quant360/_staging/<archive>/attempt-<id>/``, checked, and only then
-published one gzip file at a time (atomic rename); the ``success`` record is written last.
+``<bronze_root>/quant360/_staging/<archive>/attempt-<id>/`` and gzipped beside it while the
+extraction goes on, checked, and only then published one gzip file at a time (atomic rename);
+the ``success`` record is written last.
 A rejected archive gets a ``failed`` record and publishes nothing; the next archive goes
 on. A run killed at any point leaves whole files only and no ``success`` record, so the
 next run redoes that archive and republishes byte-identical files.
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -55,15 +56,19 @@ from pointline.v2.vendors.quant360.upstream.models import (
     ArchiveRejectedError,
     ImportReport,
 )
-from pointline.v2.vendors.quant360.upstream.publish import PublishedFile, publish_gzip
+from pointline.v2.vendors.quant360.upstream.publish import PackedFile, pack_gzip, place
 
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 8 * 1024**3
 """Default decompression-bomb guard: 8 GiB uncompressed per archive."""
 
 DEFAULT_WORKERS = 2
-"""Members gzipped and written in parallel (zlib and fsync release the GIL)."""
+"""Members gzipped and written in parallel, while the extraction goes on (zlib and fsync
+release the GIL; the extractor is a subprocess or py7zr's C decompression)."""
 
 STAGING_DIR = "_staging"
+
+_POLL_SECONDS = 0.002
+"""How often the staging area is looked at while the extractor writes the next member."""
 
 OnPublished = Callable[[BronzeFileMetadata], None]
 
@@ -172,14 +177,7 @@ class _ArchiveImport:
             plan = plan_archive(
                 self.path, self.name, max_uncompressed_bytes=self.max_uncompressed_bytes
             )
-            extract_members(
-                self.path,
-                plan,
-                self.staging,
-                max_uncompressed_bytes=self.max_uncompressed_bytes,
-                program=self.program,
-            )
-            members = self._publish(plan)
+            members = self._publish(plan, self._extract_and_pack(plan))
         except ArchiveRejectedError as exc:
             self.ledger.put(
                 LedgerRecord(
@@ -220,18 +218,66 @@ class _ArchiveImport:
         )
         return outcome, [_metadata(self.bronze_root, self.name, m) for m in members]
 
-    def _publish(self, plan: ArchivePlan) -> list[LedgerMember]:
-        """Publish every planned member; at most ``workers`` are in flight, so a hook that
-        blocks also stops publishing."""
-        published: list[LedgerMember] = []
-        in_flight: deque[tuple[str, str, str, Future[PublishedFile]]] = deque()
+    def _extract_and_pack(self, plan: ArchivePlan) -> dict[str, PackedFile]:
+        """Extract the archive and gzip its members into the staging area, each member as
+        soon as the extractor has moved on to the next one (extractors write members one at
+        a time, in archive order), while the extraction goes on. Nothing is published here.
 
-        def finish_oldest() -> None:
-            member, symbol, relpath, future = in_flight.popleft()
-            done = future.result()
+        Raises:
+            ArchiveRejectedError: what the extraction found (the packed files are dropped
+                with the staging area).
+        """
+        packed_dir = self.staging.with_name(f"{self.staging.name}-gz")
+        order = plan.archive_order or tuple(m.name for m in plan.members)
+        packing: dict[str, Future[PackedFile]] = {}
+        with ThreadPoolExecutor(max_workers=self.workers + 1) as pool:
+            extraction = pool.submit(
+                extract_members,
+                self.path,
+                plan,
+                self.staging,
+                max_uncompressed_bytes=self.max_uncompressed_bytes,
+                program=self.program,
+            )
+            try:
+                for n, name in enumerate(order):
+                    following = self.staging / order[n + 1] if n + 1 < len(order) else None
+                    while not extraction.done() and (following is None or not following.exists()):
+                        time.sleep(_POLL_SECONDS)
+                    if extraction.done() and extraction.exception() is not None:
+                        break
+                    target = packed_dir / f"{n:07d}.csv.gz"
+                    packing[name] = pool.submit(pack_gzip, self.staging / name, target)
+                extraction.result()
+            except BaseException:
+                for future in packing.values():
+                    future.cancel()
+                raise
+            # the extraction is complete and checked: a member read before its extractor had
+            # finished it (or never submitted) is packed again now
+            packed: dict[str, PackedFile] = {}
+            for n, name in enumerate(order):
+                future = packing.get(name)
+                done = future.result() if future is not None else None
+                if done is None or not done.is_current():
+                    done = pack_gzip(self.staging / name, packed_dir / f"{n:07d}.csv.gz")
+                packed[name] = done
+        return packed
+
+    def _publish(self, plan: ArchivePlan, packed: dict[str, PackedFile]) -> list[LedgerMember]:
+        """Publish every planned member (an atomic rename each), in symbol order."""
+        published: list[LedgerMember] = []
+        for member in plan.members:
+            relpath = bronze_relpath(
+                exchange=self.name.exchange,
+                data_type=self.name.data_type,
+                date=self.name.date,
+                symbol=member.symbol,
+            )
+            done = place(packed[member.name], self.bronze_root / relpath)
             entry = LedgerMember(
-                member=member,
-                symbol=symbol,
+                member=member.name,
+                symbol=member.symbol,
                 bronze_file_path=relpath,
                 sha256=done.sha256,
                 file_size_bytes=done.size_bytes,
@@ -240,23 +286,6 @@ class _ArchiveImport:
             published.append(entry)
             if self.on_published is not None:
                 self.on_published(_metadata(self.bronze_root, self.name, entry))
-
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            for member in plan.members:
-                relpath = bronze_relpath(
-                    exchange=self.name.exchange,
-                    data_type=self.name.data_type,
-                    date=self.name.date,
-                    symbol=member.symbol,
-                )
-                future = pool.submit(
-                    publish_gzip, self.staging / member.name, self.bronze_root / relpath
-                )
-                in_flight.append((member.name, member.symbol, relpath, future))
-                if len(in_flight) >= self.workers:
-                    finish_oldest()
-            while in_flight:
-                finish_oldest()
         return published
 
 

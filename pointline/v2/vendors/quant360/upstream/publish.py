@@ -2,8 +2,10 @@
 
 The gzip stream has mtime 0, no file name in its header and a fixed compression level, so the
 same member always gives the same bytes (for a given zlib build). A file is written to a
-hidden temporary name in its destination directory, fsynced, then ``os.replace``-d into place:
-a reader (or a killed run) sees either the whole old file, the whole new one, or none.
+temporary name (hidden, in its destination directory: :func:`write_atomically`; or in the
+import's staging area, on the same file system: :func:`pack_gzip`), fsynced, then
+``os.replace``-d into place: a reader (or a killed run) sees either the whole old file, the
+whole new one, or none.
 """
 
 from __future__ import annotations
@@ -66,9 +68,63 @@ def write_atomically(destination: Path, data: bytes) -> PublishedFile:
     )
 
 
-def publish_gzip(source: Path, destination: Path) -> PublishedFile:
-    """Gzip the file ``source`` into ``destination`` (see :func:`write_atomically`)."""
-    return write_atomically(destination, gzip_bytes(source.read_bytes()))
+@dataclass(frozen=True)
+class PackedFile:
+    """A member gzipped into a staging file (fsynced), not yet published.
+
+    Attributes:
+        path: the gzip file in the staging area (same file system as the Bronze root).
+        source: the extracted member it was read from.
+        source_size: the member's size when read (-1: it changed while being read).
+        source_mtime_ns: the member's modification time when read.
+        sha256: the hash of the gzip bytes.
+    """
+
+    path: Path
+    source: Path
+    source_size: int
+    source_mtime_ns: int
+    sha256: str
+
+    def is_current(self) -> bool:
+        """Whether the member is still what was read (an extractor may still have been
+        writing it: then it is packed again)."""
+        now = self.source.stat()
+        return now.st_size == self.source_size and now.st_mtime_ns == self.source_mtime_ns
+
+
+def pack_gzip(source: Path, target: Path) -> PackedFile:
+    """Gzip the file ``source`` into ``target`` (written and fsynced; see :func:`place`)."""
+    before = source.stat()
+    data = source.read_bytes()
+    packed = gzip_bytes(data)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as handle:
+        handle.write(packed)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return PackedFile(
+        path=target,
+        source=source,
+        source_size=before.st_size if len(data) == before.st_size else -1,
+        source_mtime_ns=before.st_mtime_ns,
+        sha256=hashlib.sha256(packed).hexdigest(),
+    )
+
+
+def place(packed: PackedFile, destination: Path) -> PublishedFile:
+    """Publish a packed file at ``destination``: one atomic rename (a reader sees the whole
+    old file, the whole new one, or none)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(packed.path, destination)
+    temp_path_for(destination).unlink(missing_ok=True)  # left by a run killed in write_atomically
+    stat = destination.stat()
+    return PublishedFile(
+        path=destination,
+        sha256=packed.sha256,
+        size_bytes=stat.st_size,
+        last_modified_us=stat.st_mtime_ns // 1_000,
+    )
 
 
 def fsync_directory(directory: Path) -> None:
