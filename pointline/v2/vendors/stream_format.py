@@ -421,7 +421,7 @@ class StreamFormat:
             )
             .collect()
         )
-        if out.drop_in_place(_SUSPECT).any():  # in place: ``drop`` would copy the frame
+        if out.drop_in_place(_SUSPECT).any():  # in place: a query would realign (copy) chunks
             return None
         if REJECT_REASON not in schema:
             out = out.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in REJECT_COLUMNS)
