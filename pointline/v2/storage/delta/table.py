@@ -15,8 +15,8 @@ A :class:`Table` owns, for one table:
   table;
 * **appends** deduplicated by a key against the stored rows of the same file ids;
 * **upkeep** after each of its commits, at table versions that are multiples of
-  ``trim_every`` (checkpoint and delete the log before it, see :data:`LOG_TRIM_EVERY`) and of
-  ``compact_every`` (compact small files, vacuum replaced ones).
+  :data:`LOG_TRIM_EVERY` (checkpoint and delete the log before it) and of ``compact_every``
+  (compact small files, vacuum replaced ones).
 
 **The commit guard.** Every commit is built on a snapshot at version ``v`` and carries the
 application transaction ``(GUARD_APP_ID, v + 1)`` (:func:`guard`), so delta-rs rejects it with
@@ -308,7 +308,6 @@ class Table:
         path: the table's directory.
         spec: the table's spec (schema, partition columns, name for messages).
         configuration: table properties set at creation and by the upkeep.
-        trim_every: checkpoint and trim the log at versions that are multiples of this.
         compact_every: compact small files at versions that are multiples of this (``None``:
             never); with ``vacuum_retention_hours``, also vacuum files replaced that long ago.
         vacuum_retention_hours: see ``compact_every`` (``None``: never vacuum).
@@ -320,7 +319,6 @@ class Table:
         spec: TableSpec,
         *,
         configuration: Mapping[str, str] = TRIMMED_LOG_CONFIG,
-        trim_every: int = LOG_TRIM_EVERY,
         compact_every: int | None = None,
         vacuum_retention_hours: int | None = None,
     ) -> None:
@@ -329,7 +327,6 @@ class Table:
         self.configuration = dict(configuration)
         if RETENTION_KEY in self.configuration:
             self.configuration[RETENTION_KEY] = log_retention(remote=self.location.remote)
-        self.trim_every = trim_every
         self.compact_every = compact_every
         self.vacuum_retention_hours = vacuum_retention_hours
         self._dt: DeltaTable | None = None
@@ -777,7 +774,7 @@ class Table:
 
     def _upkeep(self, version: int | None) -> tuple[int | None, bool]:
         """After a commit that made ``version``: :meth:`maintain` when the version is a
-        multiple of ``trim_every`` (compacting when it is one of ``compact_every``).
+        multiple of :data:`LOG_TRIM_EVERY` (compacting when it is one of ``compact_every``).
 
         Returns the version after the upkeep (``None`` when another writer's commit came
         between) and whether files were compacted.
@@ -785,7 +782,7 @@ class Table:
         if not version:
             return version, False
         compact = self.compact_every is not None and version % self.compact_every == 0
-        if not compact and version % self.trim_every:
+        if not compact and version % LOG_TRIM_EVERY:
             return version, False
         try:
             return self.maintain(compact=compact, expected=version), compact
