@@ -19,6 +19,7 @@ own dedupe by lineage, and a failed attempt's rows stay until a rerun completes 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import polars as pl
@@ -79,33 +80,30 @@ def _by_file(file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> dict[in
     return {int(i): parts.get(int(i), empty) for i in file_ids}
 
 
+@dataclass
 class _BatchEvents:
+    store: BatchEventStore
     replaces = True
 
-    def __init__(self, store: BatchEventStore) -> None:
-        self._store = store
-
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
-        self._store.replace_files(table, list(file_ids), frames)
+        self.store.replace_files(table, list(file_ids), frames)
 
 
+@dataclass
 class _AppendEvents:
+    append: Callable[[str, pl.DataFrame], None]
     replaces = False
-
-    def __init__(self, append: Callable[[str, pl.DataFrame], None]) -> None:
-        self._append = append
 
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
         rows = [f for f in frames if f.height]
         if rows:
-            self._append(table, pl.concat(rows))
+            self.append(table, pl.concat(rows))
 
 
+@dataclass
 class _BatchLog:
+    store: BatchQuarantineStore
     replaces = True
-
-    def __init__(self, store: BatchQuarantineStore) -> None:
-        self._store = store
 
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
         entries = [
@@ -113,14 +111,13 @@ class _BatchLog:
             for file_id, rows in _by_file(file_ids, frames).items()
             if rows.height
         ]
-        self._store.replace_files(list(file_ids), entries)
+        self.store.replace_files(list(file_ids), entries)
 
 
+@dataclass
 class _AppendLog:
+    store: QuarantineStore
     replaces = False
-
-    def __init__(self, store: QuarantineStore) -> None:
-        self._store = store
 
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
         for file_id, rows in _by_file(file_ids, frames).items():
@@ -128,7 +125,7 @@ class _AppendLog:
                 continue
             groups = rows.group_by(REJECT_REASON, maintain_order=True)
             for (reason,), group in groups:
-                self._store.append(table, group, reason=str(reason), file_id=file_id)
+                self.store.append(table, group, reason=str(reason), file_id=file_id)
 
 
 def event_sink(writer: Writer) -> RowSink:
