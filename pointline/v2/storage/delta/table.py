@@ -243,13 +243,15 @@ def backoff(attempt: int) -> None:
     time.sleep(delay * random.uniform(0.5, 1.5))
 
 
-def landed(dt: DeltaTable, after: int, token: str) -> bool:
-    """Whether a commit carrying ``token`` landed after version ``after`` (``dt`` refreshed)."""
-    dt.update_incremental()  # raises when the log after ``after`` was trimmed: unresolved
-    newer = dt.version() - after
-    if newer <= 0:
+def _landed(dt: DeltaTable, after: int, token: str) -> bool:
+    """Whether a commit carrying ``token`` landed after version ``after`` (``dt`` refreshed);
+    False when that cannot be read back."""
+    try:
+        dt.update_incremental()  # raises when the log after ``after`` was trimmed: unresolved
+        newer = dt.version() - after
+        return newer > 0 and any(info.get(COMMIT_ID_KEY) == token for info in dt.history(newer))
+    except common.LIBRARY_ERRORS:
         return False
-    return any(info.get(COMMIT_ID_KEY) == token for info in dt.history(newer))
 
 
 RETENTION_KEY = "delta.logRetentionDuration"
@@ -492,7 +494,7 @@ class Table:
         token = uuid.uuid4().hex
         self._fresh_for = None  # whatever happens, the snapshot is refreshed before its next use
         for attempt in range(1, attempts + 1):
-            before = None if dt is None else dt.version()
+            before = -1 if dt is None else dt.version()
             properties = guard(dt, {COMMIT_ID_KEY: token})
             try:
                 return action(properties)
@@ -500,8 +502,11 @@ class Table:
                 # creating a table another writer created first is a conflict too
                 created = dt is None and "already exists" in str(exc)
                 if not (isinstance(exc, CommitFailedError) or created):
-                    self._unless_landed(exc, what, dt, before, token)
-                    return None
+                    if dt is not None and _landed(dt, before, token):
+                        return None
+                    raise StorageError(
+                        f"{what} at {self.path} failed: {common.describe(exc)}"
+                    ) from exc
                 if attempt >= attempts:
                     raise CommitConflictError(
                         f"{what} at {self.path}: another writer committed first, "
@@ -511,18 +516,6 @@ class Table:
             if dt is not None:
                 self.location.refresh(dt)
         raise StorageError(f"{what} at {self.path}: no attempt made")  # attempts < 1
-
-    def _unless_landed(
-        self, exc: BaseException, what: str, dt: DeltaTable | None, before: int | None, token: str
-    ) -> None:
-        """Return when the commit carrying ``token`` landed despite ``exc``; else raise."""
-        if dt is not None and before is not None:
-            try:
-                if landed(dt, before, token):
-                    return
-            except common.LIBRARY_ERRORS:
-                pass
-        raise StorageError(f"{what} at {self.path} failed: {common.describe(exc)}") from exc
 
     def append(self, rows: pl.DataFrame, key: list[str], *, nulls_equal: bool = False) -> None:
         """Add the rows (validated, on the spec) whose ``key`` is not stored yet.
