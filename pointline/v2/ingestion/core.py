@@ -136,9 +136,7 @@ class Tally:
         return sum(frame.height for frame in self.rejected)
 
     def rejected_rows(self) -> pl.DataFrame | None:
-        if not self.rejected:
-            return None
-        return pl.concat(self.rejected, how="diagonal_relaxed")
+        return pl.concat(self.rejected, how="diagonal_relaxed") if self.rejected else None
 
 
 @dataclass
@@ -199,21 +197,16 @@ class _File:
 
     def finish(self) -> None:
         """Finish with the outcome of the rows written."""
-        tally = self.tally
-        notes = self.notes()
+        tally, notes = self.tally, self.notes()
         if tally.rows_written == 0 and tally.rows_quarantined:
             reason = combined_reason(tally.rejected_rows())  # type: ignore[arg-type]
+            notes.insert(0, f"all {tally.row_count} row(s) were quarantined ({reason})")
             self.result = self.outcome(
-                INGEST_STATUS_QUARANTINED,
-                failure_reason=reason,
-                error_message="; ".join(
-                    [f"all {tally.row_count} row(s) were quarantined ({reason})", *notes]
-                ),
+                INGEST_STATUS_QUARANTINED, failure_reason=reason, error_message="; ".join(notes)
             )
         else:
-            self.result = self.outcome(
-                INGEST_STATUS_SUCCESS, error_message="; ".join(notes) if notes else None
-            )
+            message = "; ".join(notes) or None
+            self.result = self.outcome(INGEST_STATUS_SUCCESS, error_message=message)
 
     def notes(self) -> list[str]:
         """What a written file's result says besides its counts: what it superseded, and

@@ -66,18 +66,12 @@ def combined_reason(rejected: pl.DataFrame) -> str | None:
 
 
 def _by_file(file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> dict[int, pl.DataFrame]:
-    """The rows of each file id (an empty frame for a file without rows)."""
+    """The rows of each of ``file_ids`` that has rows, in the order of ``file_ids``."""
     rows = [f for f in frames if f.height]
-    stacked = pl.concat(rows, how="diagonal_relaxed") if rows else None
-    parts = (
-        {}
-        if stacked is None
-        else {k[0]: v for k, v in stacked.partition_by("file_id", as_dict=True).items()}
-    )
-    empty = (
-        stacked.clear() if stacked is not None else pl.DataFrame(schema={REJECT_REASON: pl.Utf8})
-    )
-    return {int(i): parts.get(int(i), empty) for i in file_ids}
+    if not rows:
+        return {}
+    parts = pl.concat(rows, how="diagonal_relaxed").partition_by("file_id", as_dict=True)
+    return {int(i): parts[(int(i),)] for i in file_ids if (int(i),) in parts}
 
 
 @dataclass
@@ -109,7 +103,6 @@ class _BatchLog:
         entries = [
             (file_id, table, rows, combined_reason(rows) or "rejected")
             for file_id, rows in _by_file(file_ids, frames).items()
-            if rows.height
         ]
         self.store.replace_files(list(file_ids), entries)
 
@@ -121,8 +114,6 @@ class _AppendLog:
 
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
         for file_id, rows in _by_file(file_ids, frames).items():
-            if rows.height == 0:
-                continue
             groups = rows.group_by(REJECT_REASON, maintain_order=True)
             for (reason,), group in groups:
                 self.store.append(table, group, reason=str(reason), file_id=file_id)
