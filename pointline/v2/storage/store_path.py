@@ -3,7 +3,7 @@
 :class:`StorePath` is the one location object of a lake on an object store: an URL
 (``s3://bucket/prefix``, ``gs://``, ``az://``, ``abfss://``) plus the ``storage_options`` that
 reach it. It joins paths (``root / "silver" / "trades"``) and carries the options to each
-library: :attr:`StorePath.uri` and :attr:`StorePath.options` go to deltalake
+library: ``str(path)`` (the URL) and :attr:`StorePath.options` go to deltalake
 (``DeltaTable``, ``write_deltalake``, transactions) and Polars (``scan_delta``,
 ``read_parquet``); :meth:`StorePath.store` is the obstore client (Rust's ``object_store``, the
 one deltalake uses) for plain file operations: list, put, delete.
@@ -79,11 +79,6 @@ class StorePath:
 
     def __repr__(self) -> str:
         return f"StorePath({self.url!r})"  # options hold credentials: never shown
-
-    @property
-    def uri(self) -> str:
-        """What deltalake and Polars are given."""
-        return self.url
 
     @property
     def options(self) -> dict[str, str] | None:
