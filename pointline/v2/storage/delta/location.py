@@ -70,7 +70,20 @@ class TableLocation:
             TableCorruptError: the log holds no commit but data files are there.
         """
         if isinstance(self.path, StorePath):
-            return self._exists_remote(self.path)
+            try:
+                entries = self.path.list("_delta_log/")
+                if any(e.endswith(_LOG_ENTRY) for e in entries):
+                    return True
+                # A store has no directories: no log object at all is a table not created yet
+                # (its first writer's data files may be there before its first commit).
+                data = bool(entries) and any(e.endswith(".parquet") for e in self.path.list())
+            except Exception as exc:  # obstore raises its own error classes
+                raise StorageError(
+                    f"table at {self.path}: listing failed: {common.describe(exc)}"
+                ) from exc
+            if data:
+                raise self._log_lost()
+            return False
         log = self.path / "_delta_log"
         for pause in _FIRST_COMMIT_PAUSES:
             time.sleep(pause)
@@ -87,22 +100,6 @@ class TableLocation:
             # data files and a log folder without commits: the first writer made the folder and
             # is about to stage its first commit, or the log was lost; look again, then decide
         raise self._log_lost()
-
-    def _exists_remote(self, where: StorePath) -> bool:
-        try:
-            entries = where.list("_delta_log/")
-            if any(e.endswith(_LOG_ENTRY) for e in entries):
-                return True
-            # A store has no directories: no log object at all is a table not created yet
-            # (its first writer's data files may be there before its first commit).
-            if not entries:
-                return False
-            data = any(e.endswith(".parquet") for e in where.list())
-        except Exception as exc:  # obstore raises its own error classes
-            raise StorageError(f"table at {where}: listing failed: {common.describe(exc)}") from exc
-        if data:
-            raise self._log_lost()
-        return False
 
     def _log_lost(self) -> TableCorruptError:
         return TableCorruptError(
