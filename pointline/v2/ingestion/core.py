@@ -34,9 +34,9 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -67,6 +67,7 @@ from pointline.v2.vendors.stream_format import PendingText, convert_texts
 Parsed = pl.DataFrame | Iterable[pl.DataFrame]
 Parser = Callable[[BronzeFileMetadata], Parsed]
 ParserFor = Callable[[BronzeFileMetadata], Parser]
+T = TypeVar("T")
 
 # Rows prepared at once: small files are stacked up to this many rows, a streamed file's
 # chunks likewise (a chunk of ``Lake.chunk_rows`` is prepared alone).
@@ -135,9 +136,7 @@ class Tally:
         return sum(frame.height for frame in self.rejected)
 
     def rejected_rows(self) -> pl.DataFrame | None:
-        if not self.rejected:
-            return None
-        return pl.concat(self.rejected, how="diagonal_relaxed")
+        return pl.concat(self.rejected, how="diagonal_relaxed") if self.rejected else None
 
 
 @dataclass
@@ -198,21 +197,16 @@ class _File:
 
     def finish(self) -> None:
         """Finish with the outcome of the rows written."""
-        tally = self.tally
-        notes = self.notes()
+        tally, notes = self.tally, self.notes()
         if tally.rows_written == 0 and tally.rows_quarantined:
             reason = combined_reason(tally.rejected_rows())  # type: ignore[arg-type]
+            notes.insert(0, f"all {tally.row_count} row(s) were quarantined ({reason})")
             self.result = self.outcome(
-                INGEST_STATUS_QUARANTINED,
-                failure_reason=reason,
-                error_message="; ".join(
-                    [f"all {tally.row_count} row(s) were quarantined ({reason})", *notes]
-                ),
+                INGEST_STATUS_QUARANTINED, failure_reason=reason, error_message="; ".join(notes)
             )
         else:
-            self.result = self.outcome(
-                INGEST_STATUS_SUCCESS, error_message="; ".join(notes) if notes else None
-            )
+            message = "; ".join(notes) or None
+            self.result = self.outcome(INGEST_STATUS_SUCCESS, error_message=message)
 
     def notes(self) -> list[str]:
         """What a written file's result says besides its counts: what it superseded, and
@@ -329,7 +323,7 @@ def _run(
     for item in every:
         item.was_success = build_manifest_identity(item.meta) not in pending
     todo = [f for f in every if force or not f.was_success]
-    skipped = [f for f in every if not (force or not f.was_success)]
+    skipped = [f for f in every if f.was_success and not force]
     stream = len(todo) == 1 and stores.log is not None and not dry_run
 
     threads = max(1, min(workers, len(todo)))
@@ -342,18 +336,14 @@ def _run(
                 known, stores.manifest.resolve([f.meta for f in known]), strict=True
             ):
                 item.file_id = item.key = file_id
+            if not dry_run:
+                _relate(todo, stores.manifest)
         except Exception as exc:
             _manifest_unavailable(every, exc)
             return
         for number, item in enumerate(todo, start=1):
             if item.file_id is None:
                 item.key = -number
-        if not dry_run:
-            try:
-                _relate(todo, stores.manifest)
-            except Exception as exc:
-                _manifest_unavailable(every, exc)
-                return
         for item in skipped:
             item.result = item.outcome(INGEST_STATUS_SUCCESS, skipped=True)
         if not todo:
@@ -366,7 +356,11 @@ def _run(
             _record(todo, stores.manifest, dry_run)
             return
         for item in todo:
-            _collect(item, parses.pop(id(item)))  # a done future keeps its rows alive
+            parsed = parses.pop(id(item)).result()  # popped: a done future keeps its rows alive
+            if isinstance(parsed, FileFailure):
+                item.fail_parse(parsed)
+            else:  # no rows at all (a quiet day, a header-only file) is a success
+                item.parsed = parsed
     _convert(todo)
 
     for table, group in _by_table([f for f in todo if f.open]).items():
@@ -391,11 +385,8 @@ def _relate(todo: list[_File], manifest: ManifestPort) -> None:
 def _manifest_unavailable(items: list[_File], exc: Exception) -> None:
     for item in items:
         item.file_id = None
-        item.tally = Tally()
-        item.result = item.outcome(
-            INGEST_STATUS_FAILED,
-            failure_reason=reasons.MANIFEST_ERROR,
-            error_message=f"{item.source}: manifest unavailable ({describe(exc)})",
+        item.fail(
+            reasons.MANIFEST_ERROR, f"manifest unavailable ({describe(exc)})", rows_seen=False
         )
 
 
@@ -447,17 +438,8 @@ def _convert(items: list[_File]) -> None:
     """Convert the files read as text (:class:`PendingText`) to their rows, many small files
     in one pass (a conversion's fixed cost is a query of milliseconds), in stacks of about
     ``STACK_ROWS`` rows; a file whose conversion fails fails alone."""
-    stack: list[_File] = []
-    rows = 0
-    for item in items:
-        if not (item.open and isinstance(item.parsed, PendingText)):
-            continue
-        stack.append(item)
-        rows += item.parsed.text.height
-        if rows >= STACK_ROWS:
-            _convert_stack(stack)
-            stack, rows = [], 0
-    if stack:
+    texts = [item for item in items if item.open and isinstance(item.parsed, PendingText)]
+    for stack in _batched(texts, lambda item: item.parsed.text.height):  # type: ignore[union-attr]
         _convert_stack(stack)
 
 
@@ -470,14 +452,6 @@ def _convert_stack(items: list[_File]) -> None:
             item.fail_parse(FileFailure.of(converted))
         else:
             item.parsed = [converted] if converted.height else []
-
-
-def _collect(item: _File, parse: Future[Parsed | PendingText | FileFailure]) -> None:
-    parsed = parse.result()
-    if isinstance(parsed, FileFailure):
-        item.fail_parse(parsed)
-        return
-    item.parsed = parsed  # no rows at all (a quiet day, a header-only file) is a success
 
 
 def _taken_in(item: _File, spec: TableSpec) -> Iterator[pl.DataFrame]:
@@ -503,17 +477,22 @@ def _stacks(
     sources: Iterable[tuple[_File, Iterator[pl.DataFrame]]],
 ) -> Iterator[list[tuple[_File, pl.DataFrame]]]:
     """Frames of the files, in order, gathered into stacks of about ``STACK_ROWS`` rows."""
-    stack: list[tuple[_File, pl.DataFrame]] = []
-    rows = 0
-    for item, frames in sources:
-        for frame in frames:
-            stack.append((item, frame))
-            rows += frame.height
-            if rows >= STACK_ROWS:
-                yield stack
-                stack, rows = [], 0
-    if stack:
-        yield stack
+    pairs = ((item, frame) for item, frames in sources for frame in frames)
+    return _batched(pairs, lambda pair: pair[1].height)
+
+
+def _batched(items: Iterable[T], rows: Callable[[T], int]) -> Iterator[list[T]]:
+    """``items`` in order (consumed lazily), gathered into lists of about ``STACK_ROWS`` rows."""
+    batch: list[T] = []
+    total = 0
+    for item in items:
+        batch.append(item)
+        total += rows(item)
+        if total >= STACK_ROWS:
+            yield batch
+            batch, total = [], 0
+    if batch:
+        yield batch
 
 
 @dataclass
@@ -700,17 +679,18 @@ def _take_back(
     unwritten = isinstance(exc, TableCorruptError) and what == spec.name
     fresh = [] if unwritten else [f for f in items if not f.was_success]
     if fresh and stores.events.replaces:
-        own = [f.key for f in fresh]
+
+        def remove(ids: list[int]) -> None:
+            stores.events.replace(spec.name, ids, [])
+            if stores.log is not None and stores.log.replaces:
+                stores.log.replace(spec.name, ids, [])
+
         earlier = [file_id for f in fresh for file_id, _ in f.earlier]
         try:
             with attempts.taking_back():  # only rows this attempt committed
-                stores.events.replace(spec.name, own, [])
-                if stores.log is not None and stores.log.replaces:
-                    stores.log.replace(spec.name, own, [])
+                remove([f.key for f in fresh])
             if earlier:  # the superseded identities' rows go whoever wrote them
-                stores.events.replace(spec.name, earlier, [])
-                if stores.log is not None and stores.log.replaces:
-                    stores.log.replace(spec.name, earlier, [])
+                remove(earlier)
             for item in fresh:
                 item.earlier_removed = bool(item.earlier)
         except Exception as undo:
@@ -753,24 +733,12 @@ def _record(items: list[_File], manifest: ManifestPort, dry_run: bool) -> None:
         manifest.record(updates)
     except Exception as exc:
         for item in recorded:
-            item.result = _unrecorded(item, item.result, exc)  # type: ignore[arg-type]
-
-
-def _unrecorded(item: _File, result: IngestionResult, exc: Exception) -> IngestionResult:
-    return IngestionResult(
-        status=INGEST_STATUS_FAILED,
-        row_count=result.row_count,
-        rows_written=0,
-        rows_quarantined=0,
-        file_id=item.file_id,
-        failure_reason=reasons.MANIFEST_ERROR,
-        error_message=(
-            f"{item.source}: could not confirm that status {result.status!r} was recorded "
-            f"({describe(exc)}); if it was not, the file stays pending and a rerun completes it"
-        ),
-        trading_date_min=result.trading_date_min,
-        trading_date_max=result.trading_date_max,
-    )
+            status = item.result.status  # type: ignore[union-attr]
+            item.fail(  # the tally is what the result was made of: counts and dates stay
+                reasons.MANIFEST_ERROR,
+                f"could not confirm that status {status!r} was recorded ({describe(exc)}); if it "
+                "was not, the file stays pending and a rerun completes it",
+            )
 
 
 def _by_table(items: list[_File]) -> dict[str, list[_File]]:

@@ -19,6 +19,7 @@ own dedupe by lineage, and a failed attempt's rows stay until a rerun completes 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import polars as pl
@@ -65,70 +66,57 @@ def combined_reason(rejected: pl.DataFrame) -> str | None:
 
 
 def _by_file(file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> dict[int, pl.DataFrame]:
-    """The rows of each file id (an empty frame for a file without rows)."""
+    """The rows of each of ``file_ids`` that has rows, in the order of ``file_ids``."""
     rows = [f for f in frames if f.height]
-    stacked = pl.concat(rows, how="diagonal_relaxed") if rows else None
-    parts = (
-        {}
-        if stacked is None
-        else {k[0]: v for k, v in stacked.partition_by("file_id", as_dict=True).items()}
-    )
-    empty = (
-        stacked.clear() if stacked is not None else pl.DataFrame(schema={REJECT_REASON: pl.Utf8})
-    )
-    return {int(i): parts.get(int(i), empty) for i in file_ids}
+    if not rows:
+        return {}
+    parts = pl.concat(rows, how="diagonal_relaxed").partition_by("file_id", as_dict=True)
+    return {int(i): parts[(int(i),)] for i in file_ids if (int(i),) in parts}
 
 
+@dataclass
 class _BatchEvents:
+    store: BatchEventStore
     replaces = True
 
-    def __init__(self, store: BatchEventStore) -> None:
-        self._store = store
-
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
-        self._store.replace_files(table, list(file_ids), frames)
+        self.store.replace_files(table, list(file_ids), frames)
 
 
+@dataclass
 class _AppendEvents:
+    append: Callable[[str, pl.DataFrame], None]
     replaces = False
-
-    def __init__(self, append: Callable[[str, pl.DataFrame], None]) -> None:
-        self._append = append
 
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
         rows = [f for f in frames if f.height]
         if rows:
-            self._append(table, pl.concat(rows))
+            self.append(table, pl.concat(rows))
 
 
+@dataclass
 class _BatchLog:
+    store: BatchQuarantineStore
     replaces = True
-
-    def __init__(self, store: BatchQuarantineStore) -> None:
-        self._store = store
 
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
         entries = [
             (file_id, table, rows, combined_reason(rows) or "rejected")
             for file_id, rows in _by_file(file_ids, frames).items()
-            if rows.height
         ]
-        self._store.replace_files(list(file_ids), entries)
+        self.store.replace_files(list(file_ids), entries)
 
 
+@dataclass
 class _AppendLog:
+    store: QuarantineStore
     replaces = False
-
-    def __init__(self, store: QuarantineStore) -> None:
-        self._store = store
 
     def replace(self, table: str, file_ids: Sequence[int], frames: Iterable[pl.DataFrame]) -> None:
         for file_id, rows in _by_file(file_ids, frames).items():
-            if rows.height == 0:
-                continue
             groups = rows.group_by(REJECT_REASON, maintain_order=True)
             for (reason,), group in groups:
-                self._store.append(table, group, reason=str(reason), file_id=file_id)
+                self.store.append(table, group, reason=str(reason), file_id=file_id)
 
 
 def event_sink(writer: Writer) -> RowSink:

@@ -89,12 +89,9 @@ class QuarantineStore(Protocol):
 
 @runtime_checkable
 class FileReplacingEventStore(EventStore, Protocol):
-    """An event store that can replace every row of one Bronze file in one atomic step.
-
-    The pipeline writes through :meth:`replace_file` whenever the store offers it, which makes
-    every retry and every ``force`` run idempotent: the new attempt's rows replace the old
-    attempt's rows in a single commit, and readers see either the old or the new rows.
-    """
+    """An event store that can replace every row of one Bronze file in one atomic step, which
+    makes every retry and every ``force`` run idempotent: the new attempt's rows replace the
+    old attempt's rows in a single commit, and readers see either the old or the new rows."""
 
     def replace_file(
         self,

@@ -3,7 +3,7 @@
 :class:`StorePath` is the one location object of a lake on an object store: an URL
 (``s3://bucket/prefix``, ``gs://``, ``az://``, ``abfss://``) plus the ``storage_options`` that
 reach it. It joins paths (``root / "silver" / "trades"``) and carries the options to each
-library: :attr:`StorePath.uri` and :attr:`StorePath.options` go to deltalake
+library: ``str(path)`` (the URL) and :attr:`StorePath.options` go to deltalake
 (``DeltaTable``, ``write_deltalake``, transactions) and Polars (``scan_delta``,
 ``read_parquet``); :meth:`StorePath.store` is the obstore client (Rust's ``object_store``, the
 one deltalake uses) for plain file operations: list, put, delete.
@@ -16,15 +16,12 @@ before.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
-
-import polars as pl
 
 REMOTE_SCHEMES = frozenset({"s3", "s3a", "gs", "gcs", "az", "azure", "abfs", "abfss"})
 # obstore takes these as client options, not store configuration (deltalake takes both alike).
@@ -82,11 +79,6 @@ class StorePath:
 
     def __repr__(self) -> str:
         return f"StorePath({self.url!r})"  # options hold credentials: never shown
-
-    @property
-    def uri(self) -> str:
-        """What deltalake and Polars are given."""
-        return self.url
 
     @property
     def options(self) -> dict[str, str] | None:
@@ -165,14 +157,6 @@ class StorePath:
         if keys:
             obstore.delete(self.store(), keys)
 
-    def write_parquet(self, relative: str, rows: pl.DataFrame, compression: str) -> int:
-        """``rows`` as the Parquet object at ``relative``; its size in bytes."""
-        buffer = io.BytesIO()
-        rows.write_parquet(buffer, compression=compression, statistics=True)  # type: ignore[arg-type]
-        data = buffer.getvalue()
-        self.put(relative, data)
-        return len(data)
-
 
 Location = Path | StorePath
 
@@ -189,16 +173,6 @@ def as_location(
     if is_remote(root):
         return StorePath(str(root), storage_options or {})
     return local_path(root)
-
-
-def location_uri(where: Location) -> str:
-    """What deltalake and Polars are given for ``where``."""
-    return where.uri if isinstance(where, StorePath) else str(where)
-
-
-def location_options(where: Location) -> dict[str, str] | None:
-    """The ``storage_options`` for deltalake and Polars (``None`` locally)."""
-    return where.options if isinstance(where, StorePath) else None
 
 
 @cache

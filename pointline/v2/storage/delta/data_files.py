@@ -37,6 +37,7 @@ from deltalake.transaction import (
     AddAction,
     CommitProperties,
     RemoveAction,
+    Transaction,
     create_table_with_add_actions,
 )
 
@@ -315,15 +316,17 @@ more object-store listing per commit)."""
 
 
 def with_metadata(
-    properties: CommitProperties | None, metadata: Mapping[str, str]
+    properties: CommitProperties | None,
+    metadata: Mapping[str, str],
+    transactions: Sequence[Transaction] = (),
 ) -> CommitProperties:
-    """``properties`` with ``metadata`` added to the commit info."""
-    if properties is None:
-        return CommitProperties(custom_metadata=dict(metadata))
+    """``properties`` with ``metadata`` added to the commit info and ``transactions`` to its
+    application transactions."""
+    properties = properties or CommitProperties()
     return CommitProperties(
         custom_metadata={**(properties.custom_metadata or {}), **metadata},
         max_commit_retries=properties.max_commit_retries,
-        app_transactions=properties.app_transactions,
+        app_transactions=[*(properties.app_transactions or []), *transactions] or None,
     )
 
 

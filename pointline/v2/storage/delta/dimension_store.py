@@ -29,13 +29,12 @@ from pathlib import Path
 
 import polars as pl
 from deltalake import write_deltalake
-from deltalake.exceptions import CommitFailedError
 
-from pointline.errors import StorageError, VersionMismatchError
+from pointline.errors import VersionMismatchError
 from pointline.schemas.dimensions import DIM_SYMBOL
 from pointline.v2.storage.delta import common
 from pointline.v2.storage.delta.layout import DIM_SYMBOL_TABLE, store_table_path
-from pointline.v2.storage.delta.table import Table, guard
+from pointline.v2.storage.delta.table import COMMIT_ATTEMPTS, CommitConflictError, Table
 from pointline.v2.storage.store_path import Location, StorePath
 from pointline.v2.storage.validation import validate_frame
 
@@ -131,28 +130,19 @@ class DeltaDimensionStore:
                     attempts=1,
                 )
                 return 0
-            if expected_version is None:
+            try:  # with an expected version no retry: any commit after `current` is a mismatch
                 table.commit(
                     lambda p: write_deltalake(dt, data, mode="overwrite", commit_properties=p),
                     "save dim_symbol",
                     dt=dt,
+                    attempts=COMMIT_ATTEMPTS if expected_version is None else 1,
                 )
-                return dt.version()
-            try:  # no automatic rebase: any commit after `current` is a mismatch
-                write_deltalake(
-                    dt,
-                    data,
-                    mode="overwrite",
-                    commit_properties=guard(dt),
-                )
-            except CommitFailedError as exc:
+            except CommitConflictError as exc:
+                if expected_version is None:
+                    raise
                 raise VersionMismatchError(
                     f"dim_symbol at {self.table_path}: version mismatch: expected version "
                     f"{expected_version}, another writer committed after version {current}"
-                ) from exc
-            except common.LIBRARY_ERRORS as exc:
-                raise StorageError(
-                    f"save dim_symbol at {self.table_path} failed: {common.describe(exc)}"
                 ) from exc
             return dt.version()
 

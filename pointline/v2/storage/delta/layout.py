@@ -26,18 +26,6 @@ VALIDATION_LOG_TABLE = "validation_log"
 DIM_SYMBOL_TABLE = "dim_symbol"
 
 
-def check_table_name(name: str) -> str:
-    """Return ``name`` when it is a canonical table name.
-
-    Raises:
-        ValueError: the name is not a known table spec (the message lists the known names).
-    """
-    known = list_table_specs()
-    if name not in known:
-        raise ValueError(f"unknown table {name!r}; known tables: {known}")
-    return name
-
-
 def lock_path_for(table_path: str | Path) -> Path:
     """The lock file of the table at ``table_path``: ``<parent>/_locks/<name>.lock``."""
     path = Path(table_path)
@@ -93,13 +81,16 @@ class LakeLayout:
     def dim_symbol_path(self) -> Location:
         return self.silver_root / DIM_SYMBOL_TABLE
 
-    @property
-    def lock_dir(self) -> Location:
-        return self.silver_root / LOCK_DIR_NAME
-
     def table_path(self, name: str) -> Location:
-        """``<silver_root>/<name>``; ``ValueError`` for a name that is not a table spec."""
-        return self.silver_root / check_table_name(name)
+        """``<silver_root>/<name>``.
+
+        Raises:
+            ValueError: the name is not a known table spec (the message lists the known names).
+        """
+        known = list_table_specs()
+        if name not in known:
+            raise ValueError(f"unknown table {name!r}; known tables: {known}")
+        return self.silver_root / name
 
     def lock_path(self, name: str) -> Path:
         """``<silver_root>/_locks/<name>.lock``, the same file :func:`lock_path_for` gives."""

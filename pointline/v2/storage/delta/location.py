@@ -14,6 +14,7 @@ machine; correctness never rests on it, see :mod:`~pointline.v2.storage.delta.ta
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import time
@@ -31,14 +32,7 @@ from pointline.v2.storage.delta.layout import lock_path_for
 from pointline.v2.storage.store_path import Location, StorePath, as_location, local_path
 
 LOCK_TIMEOUT_S = 600.0
-_LOG_ENTRY = (".json", ".checkpoint.parquet")
-
-
-def _local_path(uri: str) -> Path:
-    return local_path(uri)
-
-
-_LOCAL_LOG_ENTRY = (".json", ".checkpoint.parquet")
+_LOG_ENTRY = (".json", ".checkpoint.parquet", "_last_checkpoint")
 _STAGED = ".json#"
 """object_store writes a local file as ``<name>#<n>`` and links it into place: a log entry
 being written."""
@@ -52,13 +46,10 @@ class TableLocation:
 
     Args:
         path: the table's directory, URL or :class:`StorePath`.
-        storage_options: object-store options for a URL given as text.
     """
 
-    def __init__(
-        self, path: str | Path | StorePath, storage_options: dict[str, str] | None = None
-    ) -> None:
-        self.path: Location = as_location(path, storage_options)
+    def __init__(self, path: str | Path | StorePath) -> None:
+        self.path: Location = as_location(path)
         self.remote = isinstance(self.path, StorePath)
         self._lock = None if self.remote else filelock.FileLock(lock_path_for(self.path))
 
@@ -79,7 +70,20 @@ class TableLocation:
             TableCorruptError: the log holds no commit but data files are there.
         """
         if isinstance(self.path, StorePath):
-            return self._exists_remote(self.path)
+            try:
+                entries = self.path.list("_delta_log/")
+                if any(e.endswith(_LOG_ENTRY) for e in entries):
+                    return True
+                # A store has no directories: no log object at all is a table not created yet
+                # (its first writer's data files may be there before its first commit).
+                data = bool(entries) and any(e.endswith(".parquet") for e in self.path.list())
+            except Exception as exc:  # obstore raises its own error classes
+                raise StorageError(
+                    f"table at {self.path}: listing failed: {common.describe(exc)}"
+                ) from exc
+            if data:
+                raise self._log_lost()
+            return False
         log = self.path / "_delta_log"
         for pause in _FIRST_COMMIT_PAUSES:
             time.sleep(pause)
@@ -87,7 +91,7 @@ class TableLocation:
                 return False
             with os.scandir(log) as entries:
                 names = [e.name for e in entries]
-            if any(n.endswith(_LOCAL_LOG_ENTRY) or n == "_last_checkpoint" for n in names):
+            if any(n.endswith(_LOG_ENTRY) for n in names):
                 return True
             if any(_STAGED in n for n in names):
                 return False  # the first commit is being written (a staged file, then a link)
@@ -95,29 +99,13 @@ class TableLocation:
                 return False
             # data files and a log folder without commits: the first writer made the folder and
             # is about to stage its first commit, or the log was lost; look again, then decide
-        raise TableCorruptError(
+        raise self._log_lost()
+
+    def _log_lost(self) -> TableCorruptError:
+        return TableCorruptError(
             f"table at {self.path}: data files but no readable commit in _delta_log (the "
             "log was lost); restore the log or remove the table"
         )
-
-    def _exists_remote(self, where: StorePath) -> bool:
-        try:
-            entries = where.list("_delta_log/")
-            if any(e.endswith(_LOG_ENTRY) or e.endswith("_last_checkpoint") for e in entries):
-                return True
-            # A store has no directories: no log object at all is a table not created yet
-            # (its first writer's data files may be there before its first commit).
-            if not entries:
-                return False
-            data = any(e.endswith(".parquet") for e in where.list())
-        except Exception as exc:  # obstore raises its own error classes
-            raise StorageError(f"table at {where}: listing failed: {common.describe(exc)}") from exc
-        if data:
-            raise TableCorruptError(
-                f"table at {where}: data files but no readable commit in _delta_log (the "
-                "log was lost); restore the log or remove the table"
-            )
-        return False
 
     def open(self, version: int | None = None) -> DeltaTable | None:
         """A snapshot of the table (the latest, or ``version``); ``None`` when there is none.
@@ -189,8 +177,8 @@ class TableLocation:
             missing = [u for u in dt.file_uris() if where.relative(u) not in stored]
             name = missing[0].rsplit("/", 1)[-1] if missing else ""
         else:
-            missing = [uri for uri in dt.file_uris() if not _local_path(uri).exists()]
-            name = _local_path(missing[0]).name if missing else ""
+            missing = [uri for uri in dt.file_uris() if not local_path(uri).exists()]
+            name = local_path(missing[0]).name if missing else ""
         if missing:
             raise TableCorruptError(
                 f"table at {self.path}: {len(missing)} data file(s) referenced by the log are "
@@ -224,7 +212,11 @@ class TableLocation:
     def write_parquet(self, relative: str, rows: pl.DataFrame, compression: str) -> int:
         """Write ``rows`` as the data file at ``relative`` (``/``-separated); its size."""
         if isinstance(self.path, StorePath):
-            return self.path.write_parquet(relative, rows, compression)
+            buffer = io.BytesIO()
+            rows.write_parquet(buffer, compression=compression, statistics=True)  # type: ignore[arg-type]
+            data = buffer.getvalue()
+            self.path.put(relative, data)
+            return len(data)
         target = self.path.joinpath(*relative.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
         rows.write_parquet(target, compression=compression, statistics=True)

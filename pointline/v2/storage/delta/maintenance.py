@@ -62,19 +62,15 @@ def compact_table(
 ) -> CompactionReport:
     """Compact the small files of one table (optionally some partitions only)."""
     table = Table(path, get_table_spec(name))
-    filters = _partition_filters(exchange, start, end)
-    metrics: dict = {}
     if not table.exists():  # maintenance of nothing creates nothing (not even a lock)
         return CompactionReport(table=name, files_removed=0, files_added=0, partitions_optimized=0)
-    with table.writing():
-        dt = table.latest()
-        if dt is not None:
-            metrics.update(table.compact(dt=dt, partition_filters=filters, target_size=target_size))
+    filters = _partition_filters(exchange, start, end)
+    metrics = table.compact(partition_filters=filters, target_size=target_size)
     return CompactionReport(
         table=name,
-        files_removed=int(metrics.get("numFilesRemoved", 0)),
-        files_added=int(metrics.get("numFilesAdded", 0)),
-        partitions_optimized=int(metrics.get("partitionsOptimized", 0)),
+        files_removed=metrics["numFilesRemoved"],
+        files_added=metrics["numFilesAdded"],
+        partitions_optimized=metrics["partitionsOptimized"],
     )
 
 

@@ -7,10 +7,10 @@ Identity and ids
     same id forever. A changed file (new sha256 at the same path) is a new identity.
 
 Concurrency
-    Every write (id allocation and status update) happens under the table's writer lock
-    (:class:`~pointline.v2.storage.delta.table.Table`: a file lock next to the table), so
-    processes of one machine allocate ids one at a time
-    and never repeat one. Reads need no lock: a Delta snapshot is consistent.
+    Every write (id allocation and status update) is a read-modify-write committed only on
+    the version it was computed from (``based_on``): one another writer moved past is refused
+    and rebuilt (:meth:`DeltaManifestStore._rebuilt_on_conflict`), so ids never repeat, on one
+    machine or many. Reads need no lock: a Delta snapshot is consistent.
 
 Cost that stays flat as the manifest grows
     The store keeps the manifest in memory (identity -> row and file_id -> row) together
@@ -84,9 +84,7 @@ class DeltaManifestStore:
     Args:
         table_path: the table directory, e.g. ``<lake>/silver/ingest_manifest``.
         compact_every: compact small files (and vacuum) when the table version is a multiple
-            of this; the log is checkpointed and trimmed every ``table.LOG_TRIM_EVERY``
-            versions as well, because every commit and refresh replays the log since the
-            checkpoint.
+            of this (the log is trimmed every ``table.LOG_TRIM_EVERY`` versions as well).
         vacuum_retention_hours: with each compaction, delete data files replaced more than
             this many hours ago (``None``: never). Readers of an older snapshot still being
             read after that long would miss files, so keep it well above 0.

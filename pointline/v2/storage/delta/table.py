@@ -15,8 +15,8 @@ A :class:`Table` owns, for one table:
   table;
 * **appends** deduplicated by a key against the stored rows of the same file ids;
 * **upkeep** after each of its commits, at table versions that are multiples of
-  ``trim_every`` (checkpoint and delete the log before it, see :data:`LOG_TRIM_EVERY`) and of
-  ``compact_every`` (compact small files, vacuum replaced ones).
+  :data:`LOG_TRIM_EVERY` (checkpoint and delete the log before it) and of ``compact_every``
+  (compact small files, vacuum replaced ones).
 
 **The commit guard.** Every commit is built on a snapshot at version ``v`` and carries the
 application transaction ``(GUARD_APP_ID, v + 1)`` (:func:`guard`), so delta-rs rejects it with
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import operator
 import os
 import random
 import time
@@ -81,6 +82,13 @@ GUARD_APP_ID = "pointline"
 """The application transaction id every pointline commit carries (see :func:`guard`)."""
 COMMIT_ID_KEY = "pointline.commit_id"
 """commitInfo key of every pointline commit: a token read back to resolve an ambiguous commit."""
+FENCE_KEY = "pointline.fence"
+"""commitInfo key of a fenced commit: ``"<attempt>:<file ids>"`` (ids as ``"1-4,9"``)."""
+FENCE_MARGIN_MS = 1_000
+"""Commits up to this long before an attempt began are still read for newer fences. A newer
+attempt's commits are stamped by the clock that numbered it, after its start, so they are
+never older than the attempt it supersedes whatever the skew between machines; the margin
+covers rounding only."""
 
 
 class CommitConflictError(StorageError):
@@ -113,16 +121,10 @@ def fenced(
                 f"({len(newer)} file(s)); this attempt's rows are not committed, the newer "
                 "attempt's rows and status stand"
             )
-    transactions = list(properties.app_transactions or [])
-    transactions += [Transaction(attempts.file_app_id(i), number) for i in file_ids]
-    metadata = {
-        **(properties.custom_metadata or {}),
-        FENCE_KEY: f"{number}:{data_files.id_text(file_ids)}",
-    }
-    return CommitProperties(
-        custom_metadata=metadata,
-        max_commit_retries=properties.max_commit_retries,
-        app_transactions=transactions,
+    return data_files.with_metadata(
+        properties,
+        {FENCE_KEY: f"{number}:{data_files.id_text(file_ids)}"},
+        [Transaction(attempts.file_app_id(i), number) for i in file_ids],
     )
 
 
@@ -136,15 +138,6 @@ def guard(dt: DeltaTable | None, metadata: Mapping[str, str] | None = None) -> C
         max_commit_retries=0,
         app_transactions=[Transaction(GUARD_APP_ID, version + 1)],
     )
-
-
-FENCE_KEY = "pointline.fence"
-"""commitInfo key of a fenced commit: ``"<attempt>:<file ids>"`` (ids as ``"1-4,9"``)."""
-FENCE_MARGIN_MS = 1_000
-"""Commits up to this long before an attempt began are still read for newer fences. A newer
-attempt's commits are stamped by the clock that numbered it, after its start, so they are
-never older than the attempt it supersedes whatever the skew between machines; the margin
-covers rounding only."""
 
 
 def _ids_of(text: str) -> list[tuple[int, int]]:
@@ -197,49 +190,51 @@ def _window(dt: DeltaTable, since_ms: int) -> list[tuple[int, str | None]] | Non
                 del cache[old]
 
 
+def _fences(dt: DeltaTable, wanted: set[int], number: int) -> list[tuple[int, set[int]]] | None:
+    """``(attempt, the ids of wanted it fenced)`` of every fenced commit of ``dt`` stamped since
+    attempt ``number`` began, in version order; ``None`` when the log no longer reaches back
+    that far. Each commit is read once per process, however many ids and checks."""
+    window = _window(dt, number // 1000 - FENCE_MARGIN_MS)
+    if window is None:
+        return None
+    found = []
+    for _, fence in window:
+        if fence is None or ":" not in fence:
+            continue
+        other, _, text = fence.partition(":")
+        runs = _ids_of(text)
+        found.append((int(other), {i for i in wanted if any(a <= i <= b for a, b in runs)}))
+    return found
+
+
 def owned(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[int]:
     """The ids of ``file_ids`` whose rows in ``dt`` attempt ``number`` wrote last."""
     wanted = {int(i) for i in file_ids}
-    window = _window(dt, number // 1000 - FENCE_MARGIN_MS)
-    if window is None:
+    fences = _fences(dt, wanted, number)
+    if fences is None:
         return sorted(
             i for i in wanted if dt.transaction_version(attempts.file_app_id(i)) == number
         )
     last: dict[int, int] = {}
-    for _, fence in reversed(window):  # oldest first: the last writer of an id wins
-        if fence is None or ":" not in fence:
-            continue
-        other, _, text = fence.partition(":")
-        for low, high in _ids_of(text):
-            for i in wanted:
-                if low <= i <= high:
-                    last[i] = int(other)
+    for other, ids in reversed(fences):  # oldest first: the last writer of an id wins
+        last.update(dict.fromkeys(ids, other))
     return sorted(i for i, n in last.items() if n == number)
 
 
 def _superseding(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[int]:
     """The ids of ``file_ids`` a newer attempt than ``number`` wrote in ``dt``.
 
-    Read from the commit infos since the attempt began (each commit read once per process,
-    however many ids and checks); when the log no longer reaches back that far, from the
-    per-id application transactions (a log replay per id, kept in every checkpoint).
+    Read from the commit infos since the attempt began; when the log no longer reaches back
+    that far, from the per-id application transactions (a log replay per id, kept in every
+    checkpoint).
     """
     wanted = {int(i) for i in file_ids}
-    window = _window(dt, number // 1000 - FENCE_MARGIN_MS)
-    if window is None:  # trimmed before the attempt began: ask the transactions
+    fences = _fences(dt, wanted, number)
+    if fences is None:  # trimmed before the attempt began: ask the transactions
         return sorted(
             i for i in wanted if (dt.transaction_version(attempts.file_app_id(i)) or -1) > number
         )
-    newer: set[int] = set()
-    for _, fence in window:
-        if fence is None or ":" not in fence:
-            continue
-        other, _, text = fence.partition(":")
-        if int(other) <= number:
-            continue
-        for low, high in _ids_of(text):
-            newer.update(i for i in wanted if low <= i <= high)
-    return sorted(newer)
+    return sorted({i for other, ids in fences if other > number for i in ids})
 
 
 def backoff(attempt: int) -> None:
@@ -248,13 +243,15 @@ def backoff(attempt: int) -> None:
     time.sleep(delay * random.uniform(0.5, 1.5))
 
 
-def landed(dt: DeltaTable, after: int, token: str) -> bool:
-    """Whether a commit carrying ``token`` landed after version ``after`` (``dt`` refreshed)."""
-    dt.update_incremental()  # raises when the log after ``after`` was trimmed: unresolved
-    newer = dt.version() - after
-    if newer <= 0:
+def _landed(dt: DeltaTable, after: int, token: str) -> bool:
+    """Whether a commit carrying ``token`` landed after version ``after`` (``dt`` refreshed);
+    False when that cannot be read back."""
+    try:
+        dt.update_incremental()  # raises when the log after ``after`` was trimmed: unresolved
+        newer = dt.version() - after
+        return newer > 0 and any(info.get(COMMIT_ID_KEY) == token for info in dt.history(newer))
+    except common.LIBRARY_ERRORS:
         return False
-    return any(info.get(COMMIT_ID_KEY) == token for info in dt.history(newer))
 
 
 RETENTION_KEY = "delta.logRetentionDuration"
@@ -313,7 +310,6 @@ class Table:
         path: the table's directory.
         spec: the table's spec (schema, partition columns, name for messages).
         configuration: table properties set at creation and by the upkeep.
-        trim_every: checkpoint and trim the log at versions that are multiples of this.
         compact_every: compact small files at versions that are multiples of this (``None``:
             never); with ``vacuum_retention_hours``, also vacuum files replaced that long ago.
         vacuum_retention_hours: see ``compact_every`` (``None``: never vacuum).
@@ -325,7 +321,6 @@ class Table:
         spec: TableSpec,
         *,
         configuration: Mapping[str, str] = TRIMMED_LOG_CONFIG,
-        trim_every: int = LOG_TRIM_EVERY,
         compact_every: int | None = None,
         vacuum_retention_hours: int | None = None,
     ) -> None:
@@ -334,7 +329,6 @@ class Table:
         self.configuration = dict(configuration)
         if RETENTION_KEY in self.configuration:
             self.configuration[RETENTION_KEY] = log_retention(remote=self.location.remote)
-        self.trim_every = trim_every
         self.compact_every = compact_every
         self.vacuum_retention_hours = vacuum_retention_hours
         self._dt: DeltaTable | None = None
@@ -483,7 +477,6 @@ class Table:
         *,
         dt: DeltaTable | None = None,
         attempts: int = COMMIT_ATTEMPTS,
-        metadata: Mapping[str, str] | None = None,
     ) -> T | None:
         """Run one guarded Delta commit, the one place deltalake write errors are translated.
 
@@ -501,16 +494,19 @@ class Table:
         token = uuid.uuid4().hex
         self._fresh_for = None  # whatever happens, the snapshot is refreshed before its next use
         for attempt in range(1, attempts + 1):
-            before = None if dt is None else dt.version()
-            properties = guard(dt, {**(metadata or {}), COMMIT_ID_KEY: token})
+            before = -1 if dt is None else dt.version()
+            properties = guard(dt, {COMMIT_ID_KEY: token})
             try:
                 return action(properties)
             except common.LIBRARY_ERRORS as exc:
                 # creating a table another writer created first is a conflict too
                 created = dt is None and "already exists" in str(exc)
                 if not (isinstance(exc, CommitFailedError) or created):
-                    self._unless_landed(exc, what, dt, before, token)
-                    return None
+                    if dt is not None and _landed(dt, before, token):
+                        return None
+                    raise StorageError(
+                        f"{what} at {self.path} failed: {common.describe(exc)}"
+                    ) from exc
                 if attempt >= attempts:
                     raise CommitConflictError(
                         f"{what} at {self.path}: another writer committed first, "
@@ -520,18 +516,6 @@ class Table:
             if dt is not None:
                 self.location.refresh(dt)
         raise StorageError(f"{what} at {self.path}: no attempt made")  # attempts < 1
-
-    def _unless_landed(
-        self, exc: BaseException, what: str, dt: DeltaTable | None, before: int | None, token: str
-    ) -> None:
-        """Return when the commit carrying ``token`` landed despite ``exc``; else raise."""
-        if dt is not None and before is not None:
-            try:
-                if landed(dt, before, token):
-                    return
-            except common.LIBRARY_ERRORS:
-                pass
-        raise StorageError(f"{what} at {self.path} failed: {common.describe(exc)}") from exc
 
     def append(self, rows: pl.DataFrame, key: list[str], *, nulls_equal: bool = False) -> None:
         """Add the rows (validated, on the spec) whose ``key`` is not stored yet.
@@ -579,7 +563,6 @@ class Table:
         *,
         replay: Callable[[], Iterator[pl.DataFrame]] | None = None,
         removes: list[RemoveAction] | None = None,
-        what: str | None = None,
         based_on: tuple[int | None] | None = None,
         attempts: int = COMMIT_ATTEMPTS,
     ) -> Commit | None:
@@ -593,7 +576,6 @@ class Table:
                 (``None``: that path does not retry a commit conflict).
             removes: the removal of the files holding the ids' rows when the caller knows it
                 (``[]``: no file holds them); default: found from the file statistics.
-            what: the rows, for messages (default ``"file_id N"`` or ``"N files"``).
             based_on: ``(version,)`` the caller's rows were computed from (``None``: no
                 table); the commit is refused with :class:`CommitConflictError` when the
                 table is at another version (the manifest's read-modify-write).
@@ -610,7 +592,7 @@ class Table:
         ids = sorted({int(i) for i in file_ids})
         if not ids:
             raise ValueError(f"replace in {self.name}: no file ids given")
-        what = what or (f"file_id {ids[0]}" if len(ids) == 1 else f"{len(ids)} files")
+        what = f"file_id {ids[0]}" if len(ids) == 1 else f"{len(ids)} files"
         with self.writing():
             stream = iter(frames)
             first = next(stream, None)
@@ -680,31 +662,28 @@ class Table:
                 raise StorageError(
                     f"{label}: writing a data file failed: {common.describe(exc)}"
                 ) from exc
-            known = [removes]
-            base = [dt]
-            tries: list[int] = []
+            base, tries = dt, 0
 
             def attempt(properties: CommitProperties) -> None:
-                tries.append(1)
-                if known:
-                    found: list[RemoveAction] | None = known.pop()
-                else:
-                    if base[0] is None:  # another writer created the table meanwhile
-                        base[0] = self.location.open()
-                    current = base[0]
-                    found = [] if current is None else data_files.files_to_remove(current, ids)
+                nonlocal base, tries
+                tries += 1
+                found: list[RemoveAction] | None = removes
+                if tries > 1:
+                    if base is None:  # another writer created the table meanwhile
+                        base = self.location.open()
+                    found = [] if base is None else data_files.files_to_remove(base, ids)
                 if found is None:
                     raise _Mixed(
                         f"{label}: another writer rewrote the files of these ids meanwhile "
                         "(a compaction or a batch mixed them with other ids); nothing was "
                         "committed"
                     )
-                if base[0] is not dt:  # built on the table just opened: guard that version
-                    properties = guard(base[0], properties.custom_metadata)
-                properties = fenced(properties, base[0], ids, label)
+                if base is not dt:  # built on the table just opened: guard that version
+                    properties = guard(base, properties.custom_metadata)
+                properties = fenced(properties, base, ids, label)
                 began_ms = time.time_ns() // 1_000_000
                 data_files.commit(
-                    base[0],
+                    base,
                     self.location.uri,
                     common.arrow_schema(self.spec),
                     self.spec.partition_by,
@@ -715,14 +694,14 @@ class Table:
                     storage_options=self.location.storage_options,
                     properties=properties,
                 )
-                if base[0] is not None:
-                    _remember(base[0], began_ms, properties)
+                if base is not None:
+                    _remember(base, began_ms, properties)
 
             self.commit(attempt, f"replace {what} in {self.name}", dt=dt, attempts=attempts)
         except BaseException:
             written.discard()
             raise
-        return adds, len(tries) > 1
+        return adds, tries > 1
 
     def _rewrite(
         self,
@@ -788,7 +767,7 @@ class Table:
 
     def _upkeep(self, version: int | None) -> tuple[int | None, bool]:
         """After a commit that made ``version``: :meth:`maintain` when the version is a
-        multiple of ``trim_every`` (compacting when it is one of ``compact_every``).
+        multiple of :data:`LOG_TRIM_EVERY` (compacting when it is one of ``compact_every``).
 
         Returns the version after the upkeep (``None`` when another writer's commit came
         between) and whether files were compacted.
@@ -796,7 +775,7 @@ class Table:
         if not version:
             return version, False
         compact = self.compact_every is not None and version % self.compact_every == 0
-        if not compact and version % self.trim_every:
+        if not compact and version % LOG_TRIM_EVERY:
             return version, False
         try:
             return self.maintain(compact=compact, expected=version), compact
@@ -871,13 +850,12 @@ class Table:
             ``numFilesRemoved``, ``numFilesAdded``, ``partitionsOptimized``.
         """
         target = target_size or COMPACT_TARGET_BYTES
+        nothing = {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
         with self.writing():
             dt = dt or self.latest()
-            if dt is None:
-                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
-            groups = _small_file_groups(dt, partition_filters, target)
+            groups = [] if dt is None else _small_file_groups(dt, partition_filters, target)
             if not groups:
-                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
+                return nothing
             written = data_files.DataFiles(self.location, self.spec, flush_bytes=target)
             removes: list[RemoveAction] = []
             try:
@@ -908,7 +886,7 @@ class Table:
                 self.commit(attempt, f"compact {self.name}", dt=dt)
             except _Abandoned:
                 written.discard()
-                return {"numFilesRemoved": 0, "numFilesAdded": 0, "partitionsOptimized": 0}
+                return nothing
             except BaseException:
                 written.discard()
                 raise
@@ -972,21 +950,23 @@ def _small_file_groups(
     return [(dict(k), p, s) for k, (p, s) in groups.items() if len(p) > 1]
 
 
+_OPERATORS: dict[str, Callable[[str, str], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
+
+
 def _matches(values: Mapping[str, str], filters: list[tuple[str, str, str]] | None) -> bool:
     for column, op, wanted in filters or []:
         have = values.get(column)
         if have is None:
             return False
-        ok = {
-            "=": have == wanted,
-            "!=": have != wanted,
-            ">=": have >= wanted,
-            "<=": have <= wanted,
-            ">": have > wanted,
-            "<": have < wanted,
-        }.get(op)
-        if ok is None:
+        if op not in _OPERATORS:
             raise ValueError(f"unsupported partition filter operator {op!r}")
-        if not ok:
+        if not _OPERATORS[op](have, wanted):
             return False
     return True
