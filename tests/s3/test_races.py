@@ -130,3 +130,21 @@ def test_a_fence_holds_after_the_log_before_it_was_trimmed(tmp_path) -> None:
     with attempts.attempt(OLDER), pytest.raises(SupersededError):
         a.events.replace_files("trades", [1], [])
     assert stored(Writer(root), 1)["file_seq"].to_list() == [1, 2]
+
+
+def test_a_take_back_removes_what_its_attempt_wrote_over_an_older_attempts_rows(
+    lake_root: LakeRoot,
+) -> None:
+    """The older attempt wrote the file's rows first, the newer replaced them; the newer one's
+    take-back (its later write failed) finds its own rows as the last written and removes
+    them: the last writer of an id owns it, not the first."""
+    older, newer = Writer(lake_root), Writer(lake_root)
+    with attempts.attempt(OLDER):
+        older.events.replace_files("trades", [9], trades_frame(9, [1]))  # another file first
+        older.events.replace_files("trades", [5], trades_frame(5, [1, 2]))
+    with attempts.attempt(NEWER):
+        newer.events.replace_files("trades", [5], trades_frame(5, [1, 2, 3]))
+        with attempts.taking_back():
+            newer.events.replace_files("trades", [5], [])
+    assert stored(Writer(lake_root), 5).height == 0
+    assert stored(Writer(lake_root), 9).height == 1

@@ -216,7 +216,7 @@ def owned(dt: DeltaTable, file_ids: Sequence[int], number: int) -> list[int]:
             i for i in wanted if dt.transaction_version(attempts.file_app_id(i)) == number
         )
     last: dict[int, int] = {}
-    for other, ids in reversed(fences):  # oldest first: the last writer of an id wins
+    for other, ids in fences:  # in version order: the last writer of an id wins
         last.update(dict.fromkeys(ids, other))
     return sorted(i for i, n in last.items() if n == number)
 
