@@ -190,3 +190,14 @@ def test_protocols_are_runtime_checkable():
     assert isinstance(InMemoryDimensionStore(), contracts.DimensionStore)
     assert isinstance(InMemoryQuarantineStore(), contracts.QuarantineStore)
     assert not isinstance(object(), contracts.ManifestStore)
+
+
+def test_the_manifest_identity_is_the_four_fields_of_manifest_identity():
+    from pointline.v2.ingestion.manifest import build_manifest_identity
+    from pointline.v2.storage.models import ManifestIdentity
+    from tests.storage.conftest import make_meta
+
+    meta = make_meta(3, sha="ab" * 32, data_type="quotes")
+    identity = build_manifest_identity(meta)
+    assert identity == ManifestIdentity.from_meta(meta).as_tuple()
+    assert identity == (meta.vendor, "quotes", meta.bronze_file_path, "ab" * 32)

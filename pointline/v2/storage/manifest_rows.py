@@ -14,15 +14,15 @@ from typing import Any
 from pointline.errors import ManifestConflictError
 from pointline.schemas.types import INGEST_STATUS_PENDING, INGEST_STATUS_VALUES
 from pointline.v2.models import BronzeFileMetadata, IngestionResult
-from pointline.v2.storage.models import ManifestIdentity
 
 Identity = tuple[str, str, str, str]
 Row = dict[str, Any]
 
 
 def identity_of(meta: BronzeFileMetadata) -> Identity:
-    """(vendor, data_type, bronze_file_path, sha256) of ``meta``."""
-    return ManifestIdentity.from_meta(meta).as_tuple()
+    """(vendor, data_type, bronze_file_path, sha256) of ``meta``: the fields of
+    :class:`ManifestIdentity`, as a tuple (built directly: it is asked of every candidate)."""
+    return (meta.vendor, meta.data_type, meta.bronze_file_path, meta.sha256)
 
 
 def row_identity(row: Row) -> Identity:
