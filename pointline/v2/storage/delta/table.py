@@ -881,6 +881,7 @@ class Table:
                         schema=common.arrow_schema(self.spec),
                         partition_by=list(self.spec.partition_by),
                         commit_properties=properties,
+                        post_commithook_properties=data_files.NO_HOOKS,  # as every commit
                     )
 
                 self.commit(attempt, f"compact {self.name}", dt=dt)
