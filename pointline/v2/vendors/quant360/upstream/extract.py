@@ -106,7 +106,7 @@ class ArchivePlan:
     members: tuple[Member, ...]
     unexpected_members: tuple[str, ...]
     total_bytes: int
-    archive_order: tuple[str, ...] = ()
+    archive_order: tuple[str, ...]
     """The members' names in the order they are stored (and extracted) in the archive."""
 
 

@@ -228,7 +228,8 @@ class _ArchiveImport:
                 with the staging area).
         """
         packed_dir = self.staging.with_name(f"{self.staging.name}-gz")
-        order = plan.archive_order or tuple(m.name for m in plan.members)
+        order = plan.archive_order
+        targets = {name: packed_dir / f"{n:07d}.csv.gz" for n, name in enumerate(order)}
         packing: dict[str, Future[PackedFile]] = {}
         with ThreadPoolExecutor(max_workers=self.workers + 1) as pool:
             extraction = pool.submit(
@@ -246,8 +247,7 @@ class _ArchiveImport:
                         time.sleep(_POLL_SECONDS)
                     if extraction.done() and extraction.exception() is not None:
                         break
-                    target = packed_dir / f"{n:07d}.csv.gz"
-                    packing[name] = pool.submit(pack_gzip, self.staging / name, target)
+                    packing[name] = pool.submit(pack_gzip, self.staging / name, targets[name])
                 extraction.result()
             except BaseException:
                 for future in packing.values():
@@ -256,11 +256,11 @@ class _ArchiveImport:
             # the extraction is complete and checked: a member read before its extractor had
             # finished it (or never submitted) is packed again now
             packed: dict[str, PackedFile] = {}
-            for n, name in enumerate(order):
+            for name in order:
                 future = packing.get(name)
                 done = future.result() if future is not None else None
                 if done is None or not done.is_current():
-                    done = pack_gzip(self.staging / name, packed_dir / f"{n:07d}.csv.gz")
+                    done = pack_gzip(self.staging / name, targets[name])
                 packed[name] = done
         return packed
 
