@@ -584,18 +584,15 @@ def _convert_stack(items: list[PendingText]) -> list[pl.DataFrame]:
     return parts
 
 
-_NO_TEXT: dict[str, Value] = {REJECT_TEXT: (None, pl.Utf8)}
-
-
 def with_original_text(
     out: pl.DataFrame, text: pl.DataFrame, columns: Sequence[str]
 ) -> pl.DataFrame:
-    """``out`` (parsed rows, maybe with a null ``_reject_text``) with ``_reject_text``: the
-    vendor ``columns`` of ``text`` (the same rows, in the same order) as one JSON object on
-    each rejected row, else null."""
+    """``out`` (parsed rows with a null ``_reject_text``: :meth:`StreamFormat._finish`) with
+    ``_reject_text`` set: the vendor ``columns`` of ``text`` (the same rows, in the same
+    order) as one JSON object on each rejected row, else null."""
     rejected = out.get_column(REJECT_REASON).is_not_null()
     if not rejected.any():
-        return out if REJECT_TEXT in out.columns else with_constants(out, _NO_TEXT)
+        return out
     names = [c for c in columns if c in text.columns]
     encoded = text.select(
         pl.struct(pl.col(names).cast(pl.Utf8)).struct.json_encode().alias(REJECT_TEXT)

@@ -52,10 +52,7 @@ def write_atomically(destination: Path, data: bytes) -> PublishedFile:
     destination.parent.mkdir(parents=True, exist_ok=True)
     temp = temp_path_for(destination)
     try:
-        with temp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(temp, data)
         os.replace(temp, destination)
     finally:
         temp.unlink(missing_ok=True)
@@ -99,10 +96,7 @@ def pack_gzip(source: Path, target: Path) -> PackedFile:
     data = source.read_bytes()
     packed = gzip_bytes(data)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
-        handle.write(packed)
-        handle.flush()
-        os.fsync(handle.fileno())
+    _write_synced(target, packed)
     return PackedFile(
         path=target,
         source=source,
@@ -125,6 +119,13 @@ def place(packed: PackedFile, destination: Path) -> PublishedFile:
         size_bytes=stat.st_size,
         last_modified_us=stat.st_mtime_ns // 1_000,
     )
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def fsync_directory(directory: Path) -> None:
