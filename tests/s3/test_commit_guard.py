@@ -6,6 +6,8 @@ writer committed), on a local root and on the S3 server.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from deltalake import DeltaTable
@@ -197,6 +199,48 @@ def test_a_handle_whose_log_was_trimmed_reloads_instead_of_failing(tmp_path, mon
     assert held.version() == writer.snapshot().version()
     assert reader.latest() is held
     assert reader.read(dt=held)["file_id"].n_unique() == 39
+
+
+def test_a_local_handle_trusted_in_an_attempt_still_sees_a_trimmed_log(tmp_path) -> None:
+    """Inside one ingestion attempt a table read early is committed to late (a forced file's
+    status after its parse). Meanwhile other writers move the local log past two checkpoints
+    (retention 0: the entries after the handle's version are deleted). The late commit must
+    land, not fail as unconfirmed ("Invalid table version")."""
+    from pointline.v2.storage import attempts
+
+    root = LakeRoot(tmp_path / "lake", None)
+    mine = table_at(root)
+    mine.replace([1], [log_rows(1)])
+    with attempts.attempt():
+        held = mine.latest()  # read early in the attempt
+        writer = table_at(root)
+        for i in range(2, 40):
+            writer.replace([i], [log_rows(i)])
+        log = tmp_path / "lake" / "silver" / "validation_log" / "_delta_log"
+        assert not (log / f"{held.version() + 1:020d}.json").exists()
+        mine.replace([40], [log_rows(40)])  # late in the same attempt
+    ids = table_at(root).read()["file_id"].unique().sort().to_list()
+    assert ids == list(range(1, 41))
+
+
+def test_a_store_snapshot_is_trusted_within_an_attempt_for_a_while(
+    s3_root: LakeRoot, tmp_path: Path, monkeypatch
+) -> None:
+    """On a store a snapshot refreshed in an attempt is reused unrefreshed (a refresh costs
+    requests), but only for ``TRUSTED_FOR_S``; a local one is always looked at."""
+    from pointline.v2.storage import attempts
+    from pointline.v2.storage.delta import table as table_module
+
+    for root, trusted in ((s3_root, True), (LakeRoot(tmp_path / "lake", None), False)):
+        mine = table_at(root)
+        mine.replace([1], [log_rows(1)])
+        with attempts.attempt():
+            version = mine.latest().version()
+            table_at(root).replace([2], [log_rows(2)])  # another writer
+            assert (mine.latest().version() == version) is trusted
+            with monkeypatch.context() as patched:
+                patched.setattr(table_module, "TRUSTED_FOR_S", 0.0)
+                assert mine.latest().version() == version + 1  # too old to trust: refreshed
 
 
 def test_log_retention_is_an_hour_on_a_store_and_configurable(

@@ -258,6 +258,9 @@ RETENTION_KEY = "delta.logRetentionDuration"
 TRIMMED_LOG_CONFIG = {RETENTION_KEY: "interval 0 seconds"}
 LOG_RETENTION_ENV = "POINTLINE_LOG_RETENTION"
 REMOTE_LOG_RETENTION = "interval 1 hours"
+# How long a snapshot refreshed in an ingestion attempt is used unrefreshed on an object store
+# (far below the store's log retention, so a commit built on it can still be checked).
+TRUSTED_FOR_S = 300.0
 
 
 def log_retention(*, remote: bool) -> str:
@@ -332,9 +335,9 @@ class Table:
         self.compact_every = compact_every
         self.vacuum_retention_hours = vacuum_retention_hours
         self._dt: DeltaTable | None = None
-        # the attempt in which ``_dt`` was last brought up to date, while no commit of this
-        # helper has moved the table since (see :meth:`latest`)
-        self._fresh_for: int | None = None
+        # the attempt in which ``_dt`` was last brought up to date, and when (monotonic), while
+        # no commit of this helper has moved the table since (see :meth:`latest`)
+        self._fresh_for: tuple[int | None, float] | None = None
 
     @property
     def path(self) -> Location:
@@ -358,24 +361,29 @@ class Table:
         """The cached table at its latest version, ``None`` when there is none.
 
         Opened (and its data files verified: a writer must not build on a damaged table)
-        once; refreshed with ``update_incremental`` when the location says it moved. Inside an
-        ingestion attempt (:mod:`~pointline.v2.storage.attempts`), a table refreshed earlier in
-        the same attempt and not committed to since by this helper is not refreshed again (on
-        an object store a refresh is a listing and more): every commit built on it is guarded,
-        so a snapshot another writer moved past is refused and refreshed (:meth:`commit`).
+        once; refreshed with ``update_incremental`` when the location says it moved. On an
+        object store, inside an ingestion attempt (:mod:`~pointline.v2.storage.attempts`), a
+        table refreshed earlier in the same attempt, less than :data:`TRUSTED_FOR_S` ago, and
+        not committed to since by this helper is not refreshed again (a refresh there is a
+        listing and more): every commit built on it is guarded, so a snapshot another writer
+        moved past is refused and refreshed (:meth:`commit`), and the store keeps the log an
+        hour, so the commits such a snapshot is checked against are still there. A local
+        table is always looked at (one ``stat``): its log is trimmed behind every checkpoint,
+        and delta-rs cannot check a commit built on a version whose successors are gone (it
+        fails with "Invalid table version", not as a conflict).
 
         Raises:
             TableCorruptError: the log cannot be replayed, or a data file is missing.
         """
         dt = self._dt
         number = current_attempt()
-        if dt is not None and number is not None and number == self._fresh_for:
+        if dt is not None and self._trusted(number):
             return dt
         if dt is not None:
             try:
                 if self.location.has_moved(dt):
                     self.location.refresh(dt)
-                self._fresh_for = number
+                self._fresh_for = (number, time.monotonic())
                 return dt
             except common.LIBRARY_ERRORS:
                 self._dt = None  # reopen below: that raises TableCorruptError if damaged
@@ -384,8 +392,15 @@ class Table:
             self.location.verify_files(dt)
             dt = self.check_schema(dt)
             self._dt = dt
-            self._fresh_for = number
+            self._fresh_for = (number, time.monotonic())
         return dt
+
+    def _trusted(self, number: int | None) -> bool:
+        """Whether the cached snapshot may be used without looking (see :meth:`latest`)."""
+        if number is None or self._fresh_for is None or not self.location.remote:
+            return False
+        attempt, when = self._fresh_for
+        return attempt == number and time.monotonic() - when < TRUSTED_FOR_S
 
     def check_schema(self, dt: DeltaTable) -> DeltaTable:
         """``dt`` once its columns are checked against the spec.
