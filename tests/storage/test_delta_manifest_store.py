@@ -270,3 +270,28 @@ def test_processes_allocate_unique_ids(path: Path) -> None:
     assert rows.height == 85
     assert rows["file_id"].to_list() == list(range(1, 86))
     assert rows.select(list(INGEST_MANIFEST.business_keys)).is_unique().all()
+
+
+def test_related_finds_earlier_contents_and_twins_from_its_cache_and_after_a_reload(
+    path: Path,
+) -> None:
+    """``related`` looks rows up by place and by hash: the same answers as a pass over every
+    row, whether the cache was built by this store's writes or reloaded by another store."""
+    import dataclasses
+
+    from pointline.v2.storage.manifest_rows import related
+
+    store = DeltaManifestStore(path)
+    first = make_meta(1)
+    again = dataclasses.replace(first, sha256=f"{99:064x}")  # same place, new content
+    twin = dataclasses.replace(make_meta(2), sha256=first.sha256)  # same content, other place
+    others = [make_meta(i) for i in range(3, 8)]
+    store.resolve_file_ids([first, *others])
+    store.update_status(1, "success", first, SUCCESS)
+    asked = [again, twin, make_meta(50), others[0]]
+    for answering in (store, DeltaManifestStore(path)):
+        found = answering.related(asked)
+        assert found == related(answering._by_id.values(), asked)
+        assert [file_id for file_id, _ in found[0].earlier] == [1]
+        assert found[1].twins == [(1, first.bronze_file_path)]
+        assert found[2].earlier == [] and found[2].twins == []

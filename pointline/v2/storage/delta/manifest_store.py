@@ -114,6 +114,10 @@ class DeltaManifestStore:
         self._version: int | None = None  # the version the cache reflects; None: reload
         self._by_identity: dict[Identity, Row] = {}
         self._by_id: dict[int, Row] = {}
+        # the file ids of each (vendor, data_type, bronze_path) and of each file_hash: what
+        # :meth:`related` looks at, without a pass over every row
+        self._by_place: dict[tuple[str, str, str], set[int]] = {}
+        self._by_hash: dict[str, set[int]] = {}
         self._max_id = 0
         # file_id -> the file this store committed holding that id's row alone, while the
         # cache is current: a status update then removes it without reading the table's
@@ -134,12 +138,12 @@ class DeltaManifestStore:
         """The candidates whose identity is not ``success``, in their given order."""
         with self._mutex:
             self._refresh()
-            done = {
-                ident
-                for ident, row in self._by_identity.items()
-                if row["status"] == INGEST_STATUS_SUCCESS
-            }
-        return [meta for meta in candidates if identity_of(meta) not in done]
+            rows = [self._by_identity.get(identity_of(meta)) for meta in candidates]
+        return [
+            meta
+            for meta, row in zip(candidates, rows, strict=True)
+            if row is None or row["status"] != INGEST_STATUS_SUCCESS
+        ]
 
     def update_status(
         self,
@@ -254,7 +258,11 @@ class DeltaManifestStore:
         not superseded yet) and its twins (same content, other path)."""
         with self._mutex:
             self._refresh()
-            return related(self._by_identity.values(), metas)
+            ids: set[int] = set()
+            for m in metas:
+                ids |= self._by_place.get((m.vendor, m.data_type, m.bronze_file_path), set())
+                ids |= self._by_hash.get(m.sha256, set())
+            return related([self._by_id[i] for i in sorted(ids)], metas)
 
     def lookup(self, meta: BronzeFileMetadata) -> tuple[int, str] | None:
         """``(file_id, status)`` of ``meta``'s identity without writing; ``None`` if unknown."""
@@ -291,6 +299,9 @@ class DeltaManifestStore:
             by_id[row["file_id"]] = row
         self._by_identity = by_identity
         self._by_id = by_id
+        self._by_place, self._by_hash = {}, {}
+        for row in by_id.values():
+            self._index(row)
         self._sole_files.clear()
         self._max_id = max(by_id, default=0)
         self._version = dt.version()
@@ -322,8 +333,15 @@ class DeltaManifestStore:
         for row in rows:
             self._by_identity[row_identity(row)] = row
             self._by_id[row["file_id"]] = row
+            self._index(row)
             self._max_id = max(self._max_id, row["file_id"])
         self._version = commit.version
+
+    def _index(self, row: Row) -> None:
+        """Note ``row``'s file id under its place and its hash (neither changes for an id)."""
+        place = (row["vendor"], row["data_type"], row["bronze_path"])
+        self._by_place.setdefault(place, set()).add(row["file_id"])
+        self._by_hash.setdefault(row["file_hash"], set()).add(row["file_id"])
 
     def _removals(self, ids: list[int]) -> list[RemoveAction] | None:
         """The removal of the files holding the rows of ``ids`` when each id's row sits alone
