@@ -278,8 +278,9 @@ class DeltaManifestStore:
 
         On an object store, inside an ingestion attempt, the table helper refreshes only once
         until this store commits (:meth:`Table.latest`), so the attempt's later reads use the
-        cache as it was then plus this store's own commits; every commit stays guarded, and one built on a
-        cache another writer moved past is refused and rebuilt (:meth:`_rebuilt_on_conflict`).
+        cache as it was then plus this store's own commits; every commit stays guarded, and
+        one built on a cache another writer moved past is refused and rebuilt
+        (:meth:`_rebuilt_on_conflict`).
         """
         dt = self._table.latest()
         if dt is not None and dt.version() != self._version:
