@@ -31,14 +31,12 @@ _ENVIRONMENT = threading.Lock()
 
 def worker_polars_threads(workers: int, cpus: int | None = None) -> int | None:
     """Polars threads per worker of a pool of ``workers`` processes on ``cpus`` cores (None:
-    this machine's): the cores each worker has, when the pool fills them (None otherwise:
-    Polars' default, a thread per core). Polars sizes its thread pool once, as it is imported;
-    with every core busy with a worker, the idle threads of a pool of a thread per core only
-    cost (a small file's read costs about twice the CPU on 2 threads as on 1)."""
+    this machine's): one when the workers fill the cores, else None (Polars' default, a
+    thread per core). Polars sizes its thread pool once, as it is imported; with every core
+    busy with a worker, the idle threads of a pool of a thread per core only cost (a small
+    file's read costs about twice the CPU on 2 threads as on 1)."""
     cpus = cpus if cpus is not None else os.cpu_count() or 1
-    if workers < cpus:
-        return None
-    return max(1, cpus // workers)
+    return None if workers < cpus else 1
 
 
 class _WorkerProcess(SpawnProcess):
@@ -51,7 +49,7 @@ class _WorkerProcess(SpawnProcess):
     def _Popen(process_obj: Any) -> Any:
         added = {
             key: value
-            for key, value in getattr(process_obj, "environment", {}).items()
+            for key, value in process_obj.environment.items()
             if key not in os.environ  # the caller's own setting wins
         }
         with _ENVIRONMENT:
@@ -81,7 +79,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     Polars' and delta-rs' threads running, and forking a process with threads can deadlock.
 
     A pool with a worker per core (or more) starts its workers with ``POLARS_MAX_THREADS``
-    set to the cores per worker (:func:`worker_polars_threads`), unless this process's
+    set to 1 (:func:`worker_polars_threads`), unless this process's
     environment sets it.
 
     Raises:
