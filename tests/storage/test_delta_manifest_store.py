@@ -295,3 +295,66 @@ def test_related_finds_earlier_contents_and_twins_from_its_cache_and_after_a_rel
         assert [file_id for file_id, _ in found[0].earlier] == [1]
         assert found[1].twins == [(1, first.bronze_file_path)]
         assert found[2].earlier == [] and found[2].twins == []
+
+
+def _forbid_reload(store: DeltaManifestStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    def reload(dt: object) -> None:
+        raise AssertionError("the whole manifest was reloaded")
+
+    monkeypatch.setattr(store, "_reload", reload)
+
+
+def _cache(store: DeltaManifestStore) -> tuple[dict, dict, int]:
+    return dict(store._by_id), dict(store._by_identity), store._max_id
+
+
+def test_after_other_writers_commit_the_cache_reads_only_their_files(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another store resolves, updates and compacts: the first store's cache catches up by
+    reading the files it has not seen, and holds exactly what a full load of the table
+    holds (rows, ids, identities, the next id), without reloading the manifest."""
+    reader = DeltaManifestStore(path)
+    other = DeltaManifestStore(path, compact_every=7)
+    other.resolve_file_ids([make_meta(i) for i in range(1, 30)])
+    assert reader.status_of(1) == "pending"  # loaded once, the whole table
+    _forbid_reload(reader, monkeypatch)
+    for i in range(1, 30, 3):  # several compactions among them (every 7 versions)
+        other.update_status(i, "success", make_meta(i), SUCCESS)
+    other.resolve_file_ids([make_meta(i) for i in range(30, 35)])
+    reader.update_status(2, "failed", make_meta(2))  # its own commit among the others'
+    other.update_status(3, "success", make_meta(3), SUCCESS)
+    assert reader.filter_pending([make_meta(1), make_meta(2)]) == [make_meta(2)]
+    full = DeltaManifestStore(path)
+    full.read()
+    assert _cache(reader) == _cache(full)
+    assert reader.resolve_file_id(make_meta(99)) == 35
+    assert DeltaManifestStore(path).read()["file_id"].to_list() == list(range(1, 36))
+
+
+def test_a_row_deleted_by_another_program_is_seen_by_a_full_reload(
+    store: DeltaManifestStore, path: Path
+) -> None:
+    """The catch-up assumes rows are only ever replaced; a row deleted behind its back does
+    not add up, and the store reloads the table rather than keep a row that is gone."""
+    store.resolve_file_ids([make_meta(i) for i in range(1, 4)])
+    loaded = DeltaManifestStore(path)
+    for reader in (store, loaded):
+        assert reader.read()["file_id"].to_list() == [1, 2, 3]
+    DeltaTable(str(path)).delete("file_id = 2")
+    for reader in (store, loaded):
+        assert reader.read()["file_id"].to_list() == [1, 3]
+        assert reader.status_of(2) is None
+
+
+def test_a_row_duplicated_by_another_program_after_the_load_is_corruption(
+    store: DeltaManifestStore, path: Path
+) -> None:
+    store.resolve_file_ids([make_meta(i) for i in range(1, 4)])
+    loaded = DeltaManifestStore(path)
+    loaded.read()
+    copy = DeltaTable(str(path)).to_pyarrow_table().slice(0, 1)
+    write_deltalake(str(path), copy, mode="append")
+    for reader in (store, loaded):
+        with pytest.raises(TableCorruptError, match="more than one row for file_id 1"):
+            reader.read()

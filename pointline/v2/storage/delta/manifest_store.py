@@ -15,8 +15,11 @@ Concurrency
 Cost that stays flat as the manifest grows
     The store keeps the manifest in memory (identity -> row and file_id -> row) together
     with the Delta version it reflects; the table helper keeps the ``DeltaTable`` current.
-    The cache is reloaded only when the table moved past the version this instance wrote,
-    i.e. another process wrote. A resolve is one small commit; a status update is one
+    When the table moved past the version this instance wrote (another process wrote), the
+    cache catches up by reading only the data files it has not seen (the other writers' new
+    rows; a compaction's merged files), and is checked against the row count of the new
+    snapshot; only when that cannot be done is the whole table reloaded. A resolve is one
+    small commit; a status update is one
     :meth:`~pointline.v2.storage.delta.table.Table.replace` of the row's file id (the file
     holding the old row is removed; a row inside a compacted file is rewritten by delta-rs),
     which keeps exactly one row per identity in every version. The helper checkpoints and
@@ -123,6 +126,9 @@ class DeltaManifestStore:
         # cache is current: a status update then removes it without reading the table's
         # file list. Cleared whenever the cache is reloaded or the files are rewritten.
         self._sole_files: dict[int, AddAction] = {}
+        # the data files (``DeltaTable.file_uris``) of a version whose rows the cache holds
+        # (or holds newer rows of: this store's own commits); None: not known
+        self._seen_files: set[str] | None = None
 
     @property
     def table_path(self) -> Location:
@@ -283,8 +289,49 @@ class DeltaManifestStore:
         (:meth:`_rebuilt_on_conflict`).
         """
         dt = self._table.latest()
-        if dt is not None and dt.version() != self._version:
+        if dt is None and not self._by_id:
+            self._seen_files = set()  # no table yet: the empty cache has seen every file
+        elif dt is not None and dt.version() != self._version and not self._catch_up(dt):
             self._reload(dt)
+
+    def _catch_up(self, dt: DeltaTable) -> bool:
+        """Bring the cache to ``dt`` by reading only the data files it has not seen; False
+        when that cannot be done (nothing seen yet, no row counts, files not readable
+        straight) or the result does not add up, and the caller reloads everything.
+
+        Why it is exact: data files never change, and a manifest row is never deleted, only
+        replaced by a row of the same id in a new file (a status update, a compaction). So
+        the rows of ``dt`` are the cache's rows, but for the ids whose row is in a file not
+        seen before; those files are read and their rows win. The row count of ``dt``
+        (from its files' statistics) must then equal the ids and the identities cached:
+        anything else (a row deleted by another program, an id twice) reloads, which also
+        reports a damaged table.
+        """
+        if self._seen_files is None or self._version is None:
+            return False
+        try:
+            uris = dt.file_uris()
+            counts = pl.DataFrame(dt.get_add_actions(flatten=True))
+        except common.LIBRARY_ERRORS:
+            return False
+        total = counts.get_column("num_records") if "num_records" in counts.columns else None
+        if total is None or total.null_count():
+            return False
+        unseen = [uri for uri in uris if uri not in self._seen_files]
+        new = self._table.read_files(dt, unseen)
+        if new is None:
+            return False
+        for row in new.iter_rows(named=True):
+            self._by_identity[row_identity(row)] = row
+            self._by_id[row["file_id"]] = row
+            self._index(row)
+            self._max_id = max(self._max_id, row["file_id"])
+        if not len(self._by_id) == len(self._by_identity) == int(total.sum()):
+            return False
+        self._sole_files.clear()  # another writer may have merged or rewritten them
+        self._seen_files = set(uris)
+        self._version = dt.version()
+        return True
 
     def _reload(self, dt: DeltaTable) -> None:
         by_identity: dict[Identity, Row] = {}
@@ -306,6 +353,10 @@ class DeltaManifestStore:
         self._sole_files.clear()
         self._max_id = max(by_id, default=0)
         self._version = dt.version()
+        try:
+            self._seen_files = set(dt.file_uris())
+        except common.LIBRARY_ERRORS:
+            self._seen_files = None
 
     def _write(self, rows: list[Row], *, removes: list[RemoveAction] | None) -> None:
         """Replace the rows of these file ids (new ones: an append), then cache them.

@@ -442,6 +442,19 @@ class Table:
                 dt.update_incremental()
         return dt
 
+    def read_files(self, dt: DeltaTable, uris: list[str]) -> pl.DataFrame | None:
+        """The rows of these data files of ``dt`` (from ``dt.file_uris()``), cast to the spec;
+        ``None`` when they cannot be read straight from their files (see
+        :meth:`TableLocation.read_plain`): the caller reads the whole table instead.
+
+        Raises:
+            TableCorruptError: the files' columns are not the spec's.
+        """
+        if not uris:
+            return common.empty_frame(self.spec)
+        df = self.location.read_plain(dt, None, uris=uris)
+        return None if df is None else common.conform(df, self.spec, self.path)
+
     def read(
         self,
         *,
