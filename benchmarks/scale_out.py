@@ -14,7 +14,9 @@ its own pool, in one run:
    archive, Polars ``read_csv`` of every member, one ``write_deltalake`` of all rows); the
    serial path for reference. Target: <= 1.5x the floor.
 2. ``files`` Tardis trades files of ``rows`` rows: ``lake.ingest`` on a warm 2-process pool
-   against a warm 1-process pool (and the serial path). Target: >= 1.7x faster.
+   against a warm 1-process pool (and the serial path). Target: >= 1.7x faster. Also the
+   bound on this machine (the cores / the cores one worker keeps busy) and, for reference,
+   the 2-process pool against one worker held to one Polars thread.
 3. the same files on a warm 2-worker Dask ``LocalCluster``, against the 2-process pool.
    Target: <= 1.15x.
 4. the per-file and per-row costs the sizing in ``docs/scale-out.md`` uses, in CPU seconds
@@ -29,6 +31,7 @@ import argparse
 import datetime
 import logging
 import multiprocessing
+import os
 import resource
 import shutil
 import sys
@@ -152,8 +155,13 @@ def _warm_up(_: int = 0) -> int:
     return 0
 
 
-def run_tardis(folder: str, template: str, workdir: str, kind: str, workers: int) -> dict:
-    """Ingest every file of ``folder`` into a copy of ``template`` on a warm executor."""
+def run_tardis(
+    folder: str, template: str, workdir: str, kind: str, workers: int, threads: int = 0
+) -> dict:
+    """Ingest every file of ``folder`` into a copy of ``template`` on a warm executor
+    (``threads``: Polars threads per pool worker; 0: what ``process_pool`` gives them)."""
+    if threads:
+        os.environ["POLARS_MAX_THREADS"] = str(threads)  # inherited by the pool's workers
     root = Path(tempfile.mkdtemp(prefix="lake-", dir=workdir)) / "lake"
     shutil.copytree(template, root)
     lake = Lake(root)
@@ -316,13 +324,17 @@ def bench_tardis(workdir: Path, files: int, rows: int, tiny: int) -> None:
         flush=True,
     )
     total = files * rows
+    configurations = (("pool", 1, 0), ("pool", 2, 0), ("dask", 2, 0), ("serial", 1, 0))
+    configurations += (("pool", 1, 1),)  # the reference: one worker held to one core
     runs = {
-        (kind, workers): fresh(run_tardis, str(big), str(template), str(workdir), kind, workers)
-        for kind, workers in (("pool", 1), ("pool", 2), ("dask", 2), ("serial", 1))
+        (kind, workers, threads): fresh(
+            run_tardis, str(big), str(template), str(workdir), kind, workers, threads
+        )
+        for kind, workers, threads in configurations
     }
-    for (kind, _), figures in runs.items():
+    for (kind, _, _), figures in runs.items():
         _check(figures, files, total, kind)
-    one, two, dask, serial = (runs[k] for k in runs)
+    one, two, dask, serial, single = (runs[k] for k in runs)
     speedup = one["seconds"] / two["seconds"]
     _line("ProcessPoolExecutor(1)", one, total, extra=f"(start {one['start_s']:.2f} s)")
     _line(
@@ -331,6 +343,21 @@ def bench_tardis(workdir: Path, files: int, rows: int, tiny: int) -> None:
         total,
         extra=f"{speedup:.2f}x faster than 1 worker (target >= {SPEEDUP_TARGET}x: "
         f"{'OK' if speedup >= SPEEDUP_TARGET else 'MISSED'}); start {two['start_s']:.2f} s",
+    )
+    cores = os.cpu_count() or 1
+    used = one["cpu_s"] / one["seconds"]
+    print(
+        f"  the bound: 1 worker used {used:.2f} of the {cores} cores (CPU / wall), so {cores} "
+        f"workers on {cores} cores can be at most {cores / used:.2f}x faster than it (at equal "
+        f"CPU; {cores * one['seconds'] / two['cpu_s']:.2f}x with the 2-worker run's CPU)",
+        flush=True,
+    )
+    _line(
+        "ref: ProcessPoolExecutor(1), 1 thread",
+        single,
+        total,
+        extra=f"2 workers are {single['seconds'] / two['seconds']:.2f}x faster than this "
+        "worker held to one core",
     )
     overhead = dask["seconds"] / two["seconds"]
     print("3. the same files on Dask", flush=True)
